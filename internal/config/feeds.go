@@ -1,0 +1,232 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"text/template"
+
+	"github.com/alecthomas/units"
+)
+
+// News holds what every feed shares: defaults for their schedule and
+// limits, and how long the seen-set remembers.
+type News struct {
+	// Schedule is the default cron spec of a feed that sets none.
+	Schedule string `yaml:"schedule"`
+	// Timeout is the default bound of one HTTP fetch.
+	Timeout Duration `yaml:"timeout"`
+	// MaxBodySize is the default largest body read from a feed.
+	MaxBodySize ByteSize `yaml:"max_body_size"`
+	// SeenRetention is how long an item's ids are remembered.
+	SeenRetention Duration `yaml:"seen_retention"`
+	// DedupWindow is how long the same headline from another source counts
+	// as the same story.
+	DedupWindow Duration `yaml:"dedup_window"`
+	// MaxItemAge drops items published longer ago than this (after the
+	// first poll, which only primes the seen-set).
+	MaxItemAge Duration `yaml:"max_item_age"`
+}
+
+// DefaultNews is the news section of a file that does not set one.
+var DefaultNews = News{
+	Schedule:      "@every 5m",
+	Timeout:       Duration(20e9),
+	MaxBodySize:   ByteSize(5 << 20),
+	SeenRetention: Duration(30 * 24 * 3600e9),
+	DedupWindow:   Duration(48 * 3600e9),
+	MaxItemAge:    Duration(7 * 24 * 3600e9),
+}
+
+// UnmarshalYAML applies DefaultNews before decoding.
+func (n *News) UnmarshalYAML(unmarshal func(any) error) error {
+	*n = DefaultNews
+	type plain News
+	return unmarshal((*plain)(n))
+}
+
+// Feed types.
+const (
+	FeedRSS           = "rss"           // RSS 0.9x/2.0, RSS 1.0/RDF, Atom or JSON Feed
+	FeedYahooSearch   = "yahoo_search"  // Yahoo v1/finance/search news JSON
+	FeedEDGAR         = "edgar"         // SEC EDGAR company filings Atom
+	FeedGlobeNewswire = "globenewswire" // GlobeNewswire RSS with stock categories
+)
+
+// Feed is one news source.
+type Feed struct {
+	Name string `yaml:"name"`
+	// Type selects the parser; rss (the default) detects RSS, RDF, Atom and
+	// JSON Feed by content.
+	Type string `yaml:"type"`
+	// URL is fetched as is, or, with per_ticker, rendered once per ticker
+	// from a Go template over {{.Symbol}}, {{.CIK}} and {{.Name}} (values
+	// are query-escaped).
+	URL       string `yaml:"url"`
+	PerTicker bool   `yaml:"per_ticker"`
+	// Tickers limits a per_ticker feed to these symbols, and tags every
+	// item of a plain feed with them.
+	Tickers []string `yaml:"tickers"`
+	// Schedule overrides news.schedule.
+	Schedule string `yaml:"schedule"`
+	// Timeout and MaxBodySize override the news section's.
+	Timeout     Duration `yaml:"timeout"`
+	MaxBodySize ByteSize `yaml:"max_body_size"`
+	// UserAgent overrides global.user_agent for this feed.
+	UserAgent string `yaml:"user_agent"`
+	// Enabled turns the feed off when false. Unset, an edgar feed is on only
+	// when its User-Agent names a contact, and every other feed is on.
+	Enabled *bool `yaml:"enabled,omitempty"`
+}
+
+// TemplateData is what a per_ticker URL template sees.
+type TemplateData struct {
+	Symbol, CIK, Name string
+}
+
+// RenderURL renders a feed URL template for one ticker, query-escaping the
+// values so names with spaces make valid URLs.
+func RenderURL(tmpl string, t Ticker) (string, error) {
+	tp, err := template.New("url").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	data := TemplateData{
+		Symbol: url.QueryEscape(t.Symbol),
+		CIK:    url.QueryEscape(t.CIK),
+		Name:   url.QueryEscape(t.Name),
+	}
+	if err := tp.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+var reContact = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+
+// HasContact reports whether a User-Agent carries an e-mail address, as SEC
+// EDGAR requires of automated clients.
+func HasContact(ua string) bool { return reContact.MatchString(ua) }
+
+// IsEnabled reports whether the feed polls, given the effective User-Agent.
+func (f *Feed) IsEnabled(global Global) bool {
+	if f.Enabled != nil {
+		return *f.Enabled
+	}
+	if f.Type == FeedEDGAR {
+		return HasContact(f.EffectiveUserAgent(global))
+	}
+	return true
+}
+
+// EffectiveUserAgent is the feed's User-Agent after defaults.
+func (f *Feed) EffectiveUserAgent(global Global) string {
+	if f.UserAgent != "" {
+		return f.UserAgent
+	}
+	return global.UserAgent
+}
+
+var reName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
+
+func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]bool) {
+	names := map[string]bool{}
+	for i := range c.Feeds {
+		f := &c.Feeds[i]
+		p := fmt.Sprintf("feeds[%d]", i)
+		switch {
+		case f.Name == "":
+			ps.add(p+".name", "is required")
+		case !reName.MatchString(f.Name):
+			ps.add(p+".name", "%q may hold only letters, digits, '_', '-' and '.'", f.Name)
+		case names[f.Name]:
+			ps.add(p+".name", "feed %q is defined twice", f.Name)
+		}
+		names[f.Name] = true
+		if f.Type == "" {
+			f.Type = FeedRSS
+		}
+		switch f.Type {
+		case FeedRSS, FeedYahooSearch, FeedEDGAR, FeedGlobeNewswire:
+		default:
+			ps.add(p+".type", "unknown feed type %q (want rss, yahoo_search, edgar or globenewswire)", f.Type)
+		}
+		if f.Schedule == "" {
+			f.Schedule = c.News.Schedule
+		}
+		v.schedule(p+".schedule", f.Schedule)
+		if f.Timeout == 0 {
+			f.Timeout = c.News.Timeout
+		}
+		v.positive(p+".timeout", f.Timeout)
+		if f.MaxBodySize == 0 {
+			f.MaxBodySize = c.News.MaxBodySize
+		}
+		if f.MaxBodySize < 1024 {
+			ps.add(p+".max_body_size", "must be at least 1KiB")
+		}
+		validateFeedURL(ps, p, f, c.Tickers)
+		for j, s := range f.Tickers {
+			if !symbols[s] {
+				ps.add(fmt.Sprintf("%s.tickers[%d]", p, j), "ticker %q is not in the tickers list", s)
+			}
+		}
+		if f.Type == FeedEDGAR && f.Enabled != nil && *f.Enabled && !HasContact(f.EffectiveUserAgent(c.Global)) {
+			ps.add(p+".enabled", "SEC EDGAR requires a contact e-mail in the User-Agent: set global.user_agent (or this feed's user_agent) to \"Company Name admin@example.com\"")
+		}
+	}
+}
+
+func validateFeedURL(ps *problems, p string, f *Feed, tickers []Ticker) {
+	if !f.PerTicker {
+		if strings.Contains(f.URL, "{{") {
+			ps.add(p+".url", "is a template but per_ticker is not set")
+			return
+		}
+		if m := checkHTTPURL(f.URL); m != "" {
+			ps.add(p+".url", "%s", m)
+		}
+		return
+	}
+	if f.URL == "" {
+		ps.add(p+".url", "is required")
+		return
+	}
+	sample := Ticker{Symbol: "MP", CIK: "0001801368", Name: "MP Materials"}
+	if len(tickers) > 0 {
+		sample = tickers[0]
+	}
+	u, err := RenderURL(f.URL, sample)
+	if err != nil {
+		ps.add(p+".url", "bad template: %s", strings.TrimPrefix(err.Error(), "template: url:"))
+		return
+	}
+	if m := checkHTTPURL(u); m != "" {
+		ps.add(p+".url", "renders to a bad URL for %s: %s", sample.Symbol, m)
+	}
+	if f.Type == FeedEDGAR && !strings.Contains(f.URL, ".CIK") {
+		ps.add(p+".url", "a per_ticker edgar feed must use {{.CIK}}")
+	}
+}
+
+// ByteSize is a size written with a unit: 512KiB, 5MiB, 1GB.
+type ByteSize int64
+
+// UnmarshalYAML parses a size with a unit.
+func (b *ByteSize) UnmarshalYAML(unmarshal func(any) error) error {
+	var s string
+	if err := unmarshal(&s); err != nil {
+		return err
+	}
+	v, err := units.ParseBase2Bytes(s)
+	if err != nil {
+		return fmt.Errorf("invalid size %q (use a unit: 512KiB, 5MiB)", s)
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
+// MarshalYAML writes the size back with a unit.
+func (b ByteSize) MarshalYAML() (any, error) { return units.Base2Bytes(b).String(), nil }

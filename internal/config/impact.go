@@ -1,0 +1,66 @@
+package config
+
+import "fmt"
+
+// Impact configures how the price reaction after matched news is measured.
+type Impact struct {
+	// Benchmark is the symbol whose move is subtracted to give the abnormal
+	// move (a rare-earth ETF such as REMX, or SPY). It is polled with the
+	// watchlist.
+	Benchmark string `yaml:"benchmark"`
+	// Horizons are the delays after publication at which the price is taken.
+	Horizons []Duration `yaml:"horizons"`
+	// SessionClose and NextOpen add the close of the story's session and the
+	// next regular open as horizons.
+	SessionClose bool `yaml:"session_close"`
+	NextOpen     bool `yaml:"next_open"`
+	// Retention is how long measured stories are kept.
+	Retention Duration `yaml:"retention"`
+}
+
+// DefaultImpact measures at +5m, +15m, +60m, the close and the next open.
+var DefaultImpact = Impact{
+	Benchmark:    "REMX",
+	Horizons:     []Duration{Duration(5 * 60e9), Duration(15 * 60e9), Duration(60 * 60e9)},
+	SessionClose: true,
+	NextOpen:     true,
+	Retention:    Duration(90 * 24 * 3600e9),
+}
+
+// UnmarshalYAML applies DefaultImpact before decoding.
+func (im *Impact) UnmarshalYAML(unmarshal func(any) error) error {
+	*im = DefaultImpact
+	type plain Impact
+	return unmarshal((*plain)(im))
+}
+
+func validateImpact(ps *problems, im *Impact, v *validator) {
+	if im.Benchmark != "" && !reSymbol.MatchString(im.Benchmark) {
+		ps.add("impact.benchmark", "%q is not a ticker symbol", im.Benchmark)
+	}
+	for i, h := range im.Horizons {
+		v.positive(fmt.Sprintf("impact.horizons[%d]", i), h)
+	}
+	v.positive("impact.retention", im.Retention)
+}
+
+// Shard splits the watchlist across replicas by a hash of the symbol, as
+// Prometheus's hashmod relabelling does: replica Index of Total owns the
+// symbols whose hash mod Total is Index.
+type Shard struct {
+	Index int `yaml:"index"`
+	Total int `yaml:"total"`
+}
+
+func validateShard(ps *problems, s Shard) {
+	if s.Total == 0 && s.Index == 0 {
+		return
+	}
+	if s.Total < 1 {
+		ps.add("shard.total", "must be at least 1, got %d", s.Total)
+		return
+	}
+	if s.Index < 0 || s.Index >= s.Total {
+		ps.add("shard.index", "must be between 0 and shard.total-1 (%d), got %d", s.Total-1, s.Index)
+	}
+}

@@ -1,0 +1,113 @@
+package config
+
+// Quotes configures how prices are polled.
+type Quotes struct {
+	// Schedule is a cron spec (robfig/cron, CRON_TZ= allowed, @every) for
+	// the quote poll.
+	Schedule string `yaml:"schedule"`
+	// MarketHoursOnly skips polls outside the exchange's regular session.
+	MarketHoursOnly bool `yaml:"market_hours_only"`
+	// ExtendedHours widens market_hours_only to the pre- and post-market.
+	ExtendedHours bool `yaml:"extended_hours"`
+	// Timeout bounds one whole poll of every symbol.
+	Timeout Duration `yaml:"timeout"`
+	// HistoryRetention is how long accepted quotes are kept in the store.
+	HistoryRetention Duration `yaml:"history_retention"`
+	// StaleAfter marks a symbol's quote stale when no fresh one came for
+	// this long during a session.
+	StaleAfter Duration `yaml:"stale_after"`
+	Yahoo      Yahoo    `yaml:"yahoo"`
+	// Finnhub is an optional keyed fallback, used only with an API key.
+	Finnhub *Finnhub `yaml:"finnhub,omitempty"`
+}
+
+// DefaultQuotes is the quotes section of a file that does not set one.
+var DefaultQuotes = Quotes{
+	Schedule:         "@every 1m",
+	MarketHoursOnly:  true,
+	Timeout:          Duration(45e9),
+	HistoryRetention: Duration(14 * 24 * 3600e9),
+	StaleAfter:       Duration(10 * 60e9),
+	Yahoo:            DefaultYahoo,
+}
+
+// UnmarshalYAML applies DefaultQuotes before decoding.
+func (q *Quotes) UnmarshalYAML(unmarshal func(any) error) error {
+	*q = DefaultQuotes
+	type plain Quotes
+	return unmarshal((*plain)(q))
+}
+
+// Yahoo configures the Yahoo Finance quote source. Every URL is overridable
+// so tests and proxies can stand in for Yahoo.
+type Yahoo struct {
+	// BaseURL serves /v7/finance/quote and /v1/test/getcrumb.
+	BaseURL string `yaml:"base_url"`
+	// ChartURL serves /v8/finance/chart/{symbol}, the crumb-free fallback.
+	ChartURL string `yaml:"chart_url"`
+	// CookieURL is fetched to obtain the session cookie the crumb is tied to.
+	CookieURL string `yaml:"cookie_url"`
+	// UserAgent overrides global.user_agent for Yahoo.
+	UserAgent string `yaml:"user_agent"`
+	// BatchSize is the most symbols asked for in one quote request.
+	BatchSize int `yaml:"batch_size"`
+	// RequestTimeout bounds each HTTP request.
+	RequestTimeout Duration `yaml:"request_timeout"`
+}
+
+// DefaultYahoo points at Yahoo's public hosts.
+var DefaultYahoo = Yahoo{
+	BaseURL:        "https://query1.finance.yahoo.com",
+	ChartURL:       "https://query2.finance.yahoo.com",
+	CookieURL:      "https://fc.yahoo.com",
+	BatchSize:      50,
+	RequestTimeout: Duration(10e9),
+}
+
+// UnmarshalYAML applies DefaultYahoo before decoding.
+func (y *Yahoo) UnmarshalYAML(unmarshal func(any) error) error {
+	*y = DefaultYahoo
+	type plain Yahoo
+	return unmarshal((*plain)(y))
+}
+
+// Finnhub configures the keyed Finnhub quote fallback.
+type Finnhub struct {
+	BaseURL    string `yaml:"base_url"`
+	APIKey     Secret `yaml:"api_key,omitempty"`
+	APIKeyFile string `yaml:"api_key_file,omitempty"`
+}
+
+// UnmarshalYAML applies the default base URL before decoding.
+func (f *Finnhub) UnmarshalYAML(unmarshal func(any) error) error {
+	*f = Finnhub{BaseURL: "https://finnhub.io/api/v1"}
+	type plain Finnhub
+	return unmarshal((*plain)(f))
+}
+
+func validateQuotes(ps *problems, q *Quotes, v *validator) {
+	v.schedule("quotes.schedule", q.Schedule)
+	v.positive("quotes.timeout", q.Timeout)
+	v.positive("quotes.history_retention", q.HistoryRetention)
+	v.positive("quotes.stale_after", q.StaleAfter)
+	y := &q.Yahoo
+	for _, u := range []struct{ key, val string }{
+		{"quotes.yahoo.base_url", y.BaseURL},
+		{"quotes.yahoo.chart_url", y.ChartURL},
+		{"quotes.yahoo.cookie_url", y.CookieURL},
+	} {
+		if m := checkHTTPURL(u.val); m != "" {
+			ps.add(u.key, "%s", m)
+		}
+	}
+	if y.BatchSize < 1 || y.BatchSize > 50 {
+		ps.add("quotes.yahoo.batch_size", "must be between 1 and 50, got %d", y.BatchSize)
+	}
+	v.positive("quotes.yahoo.request_timeout", y.RequestTimeout)
+	if f := q.Finnhub; f != nil {
+		if m := checkHTTPURL(f.BaseURL); m != "" {
+			ps.add("quotes.finnhub.base_url", "%s", m)
+		}
+		v.secretPair("quotes.finnhub", "api_key", &f.APIKey, f.APIKeyFile, false)
+	}
+}

@@ -1,0 +1,152 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// Duration is a time.Duration written the Prometheus way: 90s, 15m, 1h30m,
+// 2d, 1w. A bare number is rejected so that "5" never silently means 5ns.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Prometheus-style duration string.
+func (d *Duration) UnmarshalYAML(unmarshal func(any) error) error {
+	var s string
+	if err := unmarshal(&s); err != nil {
+		return err
+	}
+	v, err := model.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use a number with a unit: 30s, 5m, 1h, 2d)", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration back in the same form.
+func (d Duration) MarshalYAML() (any, error) { return model.Duration(d).String(), nil }
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return model.Duration(d).String() }
+
+// Secret is a string that must never be printed: a webhook URL, a token, an
+// HMAC key. Every way of formatting it (fmt, zap's reflection, YAML, JSON)
+// shows "<secret>"; only Reveal gives the value, at the point of use.
+type Secret string
+
+const redacted = "<secret>"
+
+// Reveal returns the secret's value. Call it only where the value is sent.
+func (s Secret) Reveal() string { return string(s) }
+
+func (s Secret) String() string { return s.mask() }
+
+// GoString keeps %#v from printing the value.
+func (s Secret) GoString() string { return s.mask() }
+
+// MarshalYAML redacts the secret in dumped configs (/config, check-config).
+func (s Secret) MarshalYAML() (any, error) { return s.mask(), nil }
+
+// MarshalJSON redacts the secret in JSON output and zap's reflected fields.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.mask() + `"`), nil }
+
+// MarshalText redacts the secret wherever a TextMarshaler is consulted.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.mask()), nil }
+
+func (s Secret) mask() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// UnmarshalYAML reads the secret and expands ${NAME} references from the
+// environment. An unset variable is an error naming the variable, never
+// its would-be value.
+func (s *Secret) UnmarshalYAML(unmarshal func(any) error) error {
+	var raw string
+	if err := unmarshal(&raw); err != nil {
+		return err
+	}
+	var missing []string
+	out := envRef.ReplaceAllStringFunc(raw, func(m string) string {
+		name := envRef.FindStringSubmatch(m)[1]
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return fmt.Errorf("environment variable %s is not set", strings.Join(missing, ", "))
+	}
+	*s = Secret(out)
+	return nil
+}
+
+// loadSecretFile reads a secret from a file, trimming one trailing newline
+// as editors and `echo` leave it.
+func loadSecretFile(path string) (Secret, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		// The path is not secret; the content is never echoed.
+		return "", fmt.Errorf("cannot read secret file %q: %w", path, unwrapPathError(err))
+	}
+	v := strings.TrimRight(string(b), "\r\n")
+	if v == "" {
+		return "", fmt.Errorf("secret file %q is empty", path)
+	}
+	return Secret(v), nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// checkHTTPURL reports why raw is not an absolute http(s) URL, or "".
+func checkHTTPURL(raw string) string {
+	if raw == "" {
+		return "is required"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("is not a valid URL: %v", trimURLError(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("must be an absolute http or https URL, got %q", raw)
+	}
+	if u.Host == "" {
+		return fmt.Sprintf("has no host: %q", raw)
+	}
+	return ""
+}
+
+// checkSecretURL is checkHTTPURL for a URL that is itself a secret (a Slack
+// webhook): the message never repeats the value.
+func checkSecretURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "must be an absolute http or https URL (value not shown: it is secret)"
+	}
+	return ""
+}
+
+func trimURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
