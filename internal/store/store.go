@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,8 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	log  *zap.Logger
+	// writes and failures count write transactions for the metrics.
+	writes, failures atomic.Uint64
 }
 
 // Options tune Open.
@@ -85,12 +88,21 @@ func (s *Store) Path() string { return s.path }
 
 // Update runs fn in a read-write transaction, committed (and fsynced) when
 // fn returns nil and rolled back otherwise.
-func (s *Store) Update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+func (s *Store) Update(fn func(tx *bolt.Tx) error) error { return s.count(s.db.Update(fn)) }
 
 // Batch is Update for many small concurrent writers: bbolt folds calls made
 // at the same moment into one commit. fn may run more than once and must
 // be idempotent.
-func (s *Store) Batch(fn func(tx *bolt.Tx) error) error { return s.db.Batch(fn) }
+func (s *Store) Batch(fn func(tx *bolt.Tx) error) error { return s.count(s.db.Batch(fn)) }
+
+func (s *Store) count(err error) error {
+	if err != nil {
+		s.failures.Add(1)
+	} else {
+		s.writes.Add(1)
+	}
+	return err
+}
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
@@ -122,9 +134,13 @@ func (s *Store) RegisterMetrics(reg prometheus.Registerer) error {
 	})
 	writes := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "monitord_store_write_transactions_total",
-		Help: "Write transactions committed to the state database since start.",
-	}, func() float64 { return float64(s.db.Stats().TxN) })
-	for _, c := range []prometheus.Collector{size, writes} {
+		Help: "Write transactions committed to the state database.",
+	}, func() float64 { return float64(s.writes.Load()) })
+	failures := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "monitord_store_write_failures_total",
+		Help: "Write transactions that failed or were rolled back by their caller's error.",
+	}, func() float64 { return float64(s.failures.Load()) })
+	for _, c := range []prometheus.Collector{size, writes, failures} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -1,0 +1,271 @@
+// Package app wires monitord together and runs its lifecycle: the store,
+// the registry, the scheduler, the HTTP surface and configuration reloads.
+// main only parses flags and signals; tests run the whole daemon through
+// this package in-process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	toolkit "github.com/prometheus/exporter-toolkit/web"
+	"go.uber.org/zap"
+
+	"github.com/monitord/monitord/configs"
+	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/logging"
+	"github.com/monitord/monitord/internal/schedule"
+	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/web"
+)
+
+// App is one running daemon.
+type App struct {
+	opts Options
+	log  *zap.Logger
+	reg  *prometheus.Registry
+
+	store   *store.Store
+	sched   *schedule.Scheduler
+	reloads *reloadMetrics
+
+	listeners []net.Listener
+	server    *http.Server
+
+	// reloadMu serialises reloads: SIGHUP and /-/reload share one path.
+	reloadMu sync.Mutex
+	// cfg is the configuration in use; gen the components built from it.
+	cfg   atomic.Pointer[config.Config]
+	gen   *generation
+	ready atomic.Bool
+
+	// once builds for a single poll (monitord once): no maintenance jobs,
+	// no priming of new sources; onceAlerts also delivers alerts.
+	once, onceAlerts bool
+
+	// extraJobs lets tests schedule jobs of their own beside the daemon's.
+	extraJobs func(*config.Config) []schedule.Job
+}
+
+// New loads and validates the configuration, opens the store and binds the
+// listeners, so that every startup error surfaces before Run.
+func New(opts Options) (*App, error) {
+	opts.defaults()
+	a := &App{opts: opts, log: opts.Logger}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	a.cfg.Store(cfg)
+
+	a.reg = newRegistry(!opts.DisableExporterMetrics)
+	a.reloads = newReloadMetrics(a.reg)
+	a.sched = schedule.New(a.log, schedule.NewMetrics(a.reg))
+
+	a.store, err = store.Open(opts.StoragePath, store.Options{}, a.log.With(zap.String("component", "store")))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.store.RegisterMetrics(a.reg); err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	if err := a.listen(); err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// loadConfig reads the configuration file, or the built-in one.
+func (a *App) loadConfig() (*config.Config, error) {
+	if a.opts.ConfigFile == "" {
+		return config.Load(configs.Default, "")
+	}
+	return config.LoadFile(a.opts.ConfigFile)
+}
+
+// Registry is the daemon's metric registry.
+func (a *App) Registry() *prometheus.Registry { return a.reg }
+
+// Addrs are the addresses the HTTP server listens on.
+func (a *App) Addrs() []net.Addr {
+	out := make([]net.Addr, len(a.listeners))
+	for i, l := range a.listeners {
+		out[i] = l.Addr()
+	}
+	return out
+}
+
+// Config returns the configuration in use.
+func (a *App) Config() *config.Config { return a.cfg.Load() }
+
+// Ready reports whether the first configuration has been applied.
+func (a *App) Ready() bool { return a.ready.Load() }
+
+func (a *App) listen() error {
+	if a.opts.SystemdSocket {
+		return nil
+	}
+	for _, addr := range a.opts.ListenAddresses {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, prev := range a.listeners {
+				prev.Close()
+			}
+			return fmt.Errorf("listen on %s: %w", addr, err)
+		}
+		a.listeners = append(a.listeners, l)
+	}
+	return nil
+}
+
+// Run serves HTTP, applies the configuration, and runs until ctx ends; a
+// value on hup reloads the configuration. It then shuts down in order:
+// scheduler (waiting for runs in flight), HTTP server, components, store.
+func (a *App) Run(ctx context.Context, hup <-chan struct{}) error {
+	handler, err := a.handler()
+	if err != nil {
+		return err
+	}
+	a.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	flags := &toolkit.FlagConfig{
+		WebListenAddresses: &a.opts.ListenAddresses,
+		WebSystemdSocket:   &a.opts.SystemdSocket,
+		WebConfigFile:      &a.opts.WebConfigFile,
+	}
+	slogger := logging.Slog(a.log.With(zap.String("component", "web")))
+	served := make(chan error, 1)
+	go func() { // owned by Run: ends when Shutdown closes the listeners
+		if a.opts.SystemdSocket {
+			served <- toolkit.ListenAndServe(a.server, flags, slogger)
+			return
+		}
+		served <- toolkit.ServeMultiple(a.listeners, a.server, flags, slogger)
+	}()
+
+	runErr := a.applyInitial()
+	for runErr == nil {
+		select {
+		case <-ctx.Done():
+			a.log.Info("Received shutdown signal, stopping")
+		case <-hup:
+			_ = a.Reload() // logged and exported by Reload
+			continue
+		case err := <-served:
+			runErr = fmt.Errorf("http server: %w", err)
+		}
+		break
+	}
+	if err := a.shutdown(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr == nil {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			runErr = fmt.Errorf("http server: %w", err)
+		}
+	}
+	return runErr
+}
+
+// applyInitial applies the configuration loaded by New.
+func (a *App) applyInitial() error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	if err := a.apply(a.cfg.Load()); err != nil {
+		a.reloads.successful.Set(0)
+		return fmt.Errorf("apply configuration: %w", err)
+	}
+	a.reloads.successful.Set(1)
+	a.reloads.lastOK.SetToCurrentTime()
+	return nil
+}
+
+// Reload re-reads and validates the whole configuration, builds what it
+// describes and swaps it in; on any error the old configuration keeps
+// running and the error says why.
+func (a *App) Reload() error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	a.log.Info("Loading configuration file", zap.String("file", a.configName()))
+	cfg, err := a.loadConfig()
+	if err == nil {
+		err = a.apply(cfg)
+	}
+	if err != nil {
+		a.reloads.successful.Set(0)
+		a.log.Error("Error reloading config, keeping the previous one", zap.Error(err))
+		return err
+	}
+	a.cfg.Store(cfg)
+	a.reloads.successful.Set(1)
+	a.reloads.lastOK.SetToCurrentTime()
+	a.log.Info("Completed loading of configuration file", zap.String("file", a.configName()))
+	return nil
+}
+
+func (a *App) configName() string {
+	if a.opts.ConfigFile == "" {
+		return "(built-in)"
+	}
+	return a.opts.ConfigFile
+}
+
+// apply builds cfg's components and schedules their jobs; the previous
+// generation is closed only once the new one is running.
+func (a *App) apply(cfg *config.Config) error {
+	gen, err := a.build(cfg)
+	if err != nil {
+		return err
+	}
+	if err := a.sched.Apply(cfg.Location(), gen.jobs); err != nil {
+		gen.close()
+		return err
+	}
+	old := a.gen
+	a.gen = gen
+	old.close()
+	a.ready.Store(true)
+	return nil
+}
+
+func (a *App) shutdown() error {
+	var errs []error
+	if !a.sched.Stop(a.opts.ShutdownGrace) {
+		errs = append(errs, errors.New("scheduled jobs did not stop in time"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
+	defer cancel()
+	if err := a.server.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	a.reloadMu.Lock()
+	a.gen.close()
+	a.gen = nil
+	a.reloadMu.Unlock()
+	if err := a.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	a.log.Info("See you next time!")
+	return errors.Join(errs...)
+}
+
+func (a *App) handler() (http.Handler, error) {
+	return web.Handler(web.Options{
+		Gatherer:      a.reg,
+		Registerer:    a.reg,
+		TelemetryPath: a.opts.TelemetryPath,
+		MaxRequests:   a.opts.MaxRequests,
+		Ready:         a.Ready,
+		Reload:        a.Reload,
+		Config:        func() ([]byte, error) { return a.cfg.Load().Redacted() },
+		Logger:        a.log.With(zap.String("component", "web")),
+	})
+}

@@ -1,0 +1,37 @@
+package app
+
+import (
+	"io"
+
+	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/schedule"
+)
+
+// generation is what one configuration builds: the jobs to schedule and
+// whatever must be released when a reload replaces it.
+type generation struct {
+	jobs []schedule.Job
+	// reports print what the components saw, for `monitord once`.
+	reports []func(w io.Writer)
+	closers []func()
+}
+
+// build turns a validated configuration into components and jobs. It
+// starts nothing: the scheduler starts the jobs once every part is built.
+func (a *App) build(cfg *config.Config) (*generation, error) {
+	gen := &generation{}
+	if a.extraJobs != nil {
+		gen.jobs = append(gen.jobs, a.extraJobs(cfg)...)
+	}
+	return gen, nil
+}
+
+// close releases the generation; nil-safe, for the first apply.
+func (g *generation) close() {
+	if g == nil {
+		return
+	}
+	for i := len(g.closers) - 1; i >= 0; i-- {
+		g.closers[i]()
+	}
+}

@@ -1,0 +1,43 @@
+package app
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+)
+
+// reloadMetrics report whether the configuration in use is the one on
+// disk, as Prometheus and Alertmanager do.
+type reloadMetrics struct {
+	successful prometheus.Gauge
+	lastOK     prometheus.Gauge
+}
+
+func newReloadMetrics(reg prometheus.Registerer) *reloadMetrics {
+	m := &reloadMetrics{
+		successful: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "monitord_config_last_reload_successful",
+			Help: "Whether the last configuration reload attempt was successful (1) or not (0).",
+		}),
+		lastOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "monitord_config_last_reload_success_timestamp_seconds",
+			Help: "Timestamp of the last successful configuration reload.",
+		}),
+	}
+	reg.MustRegister(m.successful, m.lastOK)
+	return m
+}
+
+// newRegistry returns the daemon's own registry with build info and, unless
+// disabled, the Go and process collectors.
+func newRegistry(exporterMetrics bool) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(versioncollector.NewCollector("monitord"))
+	if exporterMetrics {
+		reg.MustRegister(
+			collectors.NewGoCollector(),
+			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		)
+	}
+	return reg
+}

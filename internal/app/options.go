@@ -1,0 +1,53 @@
+package app
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Options are everything main gathers from flags to run the daemon.
+type Options struct {
+	// ConfigFile is the YAML configuration; empty runs the built-in one.
+	ConfigFile string
+	// StoragePath is the directory of the state database.
+	StoragePath string
+	// ListenAddresses are the HTTP listen addresses (host:port).
+	ListenAddresses []string
+	// WebConfigFile is exporter-toolkit's TLS and basic-auth file.
+	WebConfigFile string
+	// SystemdSocket serves on systemd socket-activated listeners instead.
+	SystemdSocket bool
+	// TelemetryPath is where metrics are served.
+	TelemetryPath string
+	// MaxRequests limits concurrent scrapes of the telemetry path.
+	MaxRequests int
+	// DisableExporterMetrics drops the go_*, process_* and promhttp_* metrics.
+	DisableExporterMetrics bool
+	// ShutdownGrace bounds each shutdown step (jobs, then HTTP).
+	ShutdownGrace time.Duration
+	Logger        *zap.Logger
+}
+
+func (o *Options) defaults() {
+	if o.StoragePath == "" {
+		o.StoragePath = "data"
+	}
+	if len(o.ListenAddresses) == 0 {
+		o.ListenAddresses = []string{DefaultListenAddress}
+	}
+	if o.TelemetryPath == "" {
+		o.TelemetryPath = "/metrics"
+	}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+}
+
+// DefaultListenAddress is monitord's port. The exporter block of
+// Prometheus's default port allocations (9100-9999) is full; new
+// allocations are made above 10000, and 10088 is not taken there.
+const DefaultListenAddress = ":10088"
