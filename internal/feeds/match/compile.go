@@ -1,14 +1,225 @@
 package match
 
-import "github.com/monitord/monitord/internal/config"
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
 
-// compiled is the immutable state behind a Matcher.
-type compiled struct{}
+	"github.com/monitord/monitord/internal/config"
+)
 
-func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*compiled, error) {
-	return &compiled{}, nil
+// compiled is the immutable state behind a Matcher: one trie over folded
+// words holding every keyword term, alias, exclusion and exchange name.
+type compiled struct {
+	// vocab maps each folded word that some pattern uses to its id.
+	vocab map[string]int32
+	// root maps a word id to the trie node it leads to from the root, or 0.
+	root []int32
+	// next maps edge(node, word id) to the child node.
+	next map[uint64]int32
+	// nodes are the trie's nodes; nodes[0] is the root.
+	nodes []node
+
+	groups    []group  // sorted by name
+	tickers   []ticker // sorted by symbol
+	exchanges []exchange
+
+	bySymbol map[string]int32 // symbol -> index in tickers
+	byBase   map[string]int32 // symbol before its '.' suffix -> index in tickers
+	byCIK    map[string]int32 // CIK without leading zeros -> index in tickers
+
+	// scans recycles per-call scratch space (*scan).
+	scans sync.Pool
 }
 
-func (c *compiled) match(dst *Result, title, summary string, native []string) {
-	*dst = Result{Groups: dst.Groups[:0], Tickers: dst.Tickers[:0]}
+// node is one trie node: the phrase spelt by the path from the root.
+type node struct {
+	// terminal is set when a term, alias or exclusion ends here: hits on
+	// the node are recorded.
+	terminal bool
+	// exchange is 1 + the index in compiled.exchanges of the exchange name
+	// ending here, or 0.
+	exchange int16
+	// aliasOf and excludeOf are the tickers that have this phrase as an
+	// alias or an exclusion.
+	aliasOf, excludeOf []int32
+}
+
+// group is a compiled keyword group. Terms are trie nodes, deduplicated.
+type group struct {
+	name           string
+	any, all, none []int32
+	// report are the any and all terms in configuration order, each node
+	// once, with the first spelling that folded to it.
+	report []term
+}
+
+// term is a configured spelling and the node it folds to.
+type term struct {
+	text string
+	node int32
+}
+
+// ticker is a watched ticker.
+type ticker struct {
+	symbol string
+}
+
+// edge is the key of compiled.next.
+func edge(n, word int32) uint64 { return uint64(n)<<32 | uint64(uint32(word)) }
+
+func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*compiled, error) {
+	c := &compiled{
+		vocab:     map[string]int32{},
+		next:      map[uint64]int32{},
+		nodes:     make([]node, 1),
+		exchanges: exchanges(),
+		bySymbol:  map[string]int32{},
+		byBase:    map[string]int32{},
+		byCIK:     map[string]int32{},
+	}
+	sc := newScan(0, 0)
+	for i, ex := range c.exchanges {
+		n, err := c.add(sc, ex.name)
+		if err != nil {
+			return nil, fmt.Errorf("exchange %q: %w", ex.name, err)
+		}
+		c.nodes[n].exchange = int16(i + 1)
+	}
+
+	names := make([]string, 0, len(groups))
+	for name := range groups {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		g, err := c.addGroup(sc, name, groups[name])
+		if err != nil {
+			return nil, err
+		}
+		c.groups = append(c.groups, g)
+	}
+
+	ts := append([]config.Ticker(nil), tickers...)
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Symbol < ts[j].Symbol })
+	for i, t := range ts {
+		if err := c.addTicker(sc, int32(i), t); err != nil {
+			return nil, err
+		}
+	}
+
+	c.root = make([]int32, len(c.vocab))
+	for e, n := range c.next {
+		if e>>32 == 0 {
+			c.root[uint32(e)] = n
+		}
+	}
+	nodes, nt := len(c.nodes), len(c.tickers)
+	c.scans.New = func() any { return newScan(nodes, nt) }
+	return c, nil
+}
+
+// add inserts the phrase s into the trie and returns its node. It fails if
+// s has no words.
+func (c *compiled) add(sc *scan, s string) (int32, error) {
+	sc.reset()
+	sc.tokenize(s, nil)
+	if len(sc.toks) == 0 {
+		return 0, fmt.Errorf("has no letters or digits")
+	}
+	n := int32(0)
+	for _, t := range sc.toks {
+		w := string(sc.wordOf(&t))
+		id, ok := c.vocab[w]
+		if !ok {
+			id = int32(len(c.vocab))
+			c.vocab[w] = id
+		}
+		child, ok := c.next[edge(n, id)]
+		if !ok {
+			child = int32(len(c.nodes))
+			c.nodes = append(c.nodes, node{})
+			c.next[edge(n, id)] = child
+		}
+		n = child
+	}
+	return n, nil
+}
+
+// addGroup compiles the keyword group name.
+func (c *compiled) addGroup(sc *scan, name string, kg config.KeywordGroup) (group, error) {
+	g := group{name: name}
+	seen := map[int32]bool{}
+	for _, l := range []struct {
+		key   string
+		terms []string
+		dst   *[]int32
+	}{{"any", kg.Any, &g.any}, {"all", kg.All, &g.all}, {"none", kg.None, &g.none}} {
+		listed := map[int32]bool{}
+		for i, s := range l.terms {
+			n, err := c.add(sc, s)
+			if err != nil {
+				return g, fmt.Errorf("keywords.%s.%s[%d]: %q %w", name, l.key, i, s, err)
+			}
+			c.nodes[n].terminal = true
+			if !listed[n] {
+				listed[n] = true
+				*l.dst = append(*l.dst, n)
+			}
+			if l.key != "none" && !seen[n] {
+				seen[n] = true
+				g.report = append(g.report, term{text: s, node: n})
+			}
+		}
+	}
+	return g, nil
+}
+
+// addTicker compiles the watched ticker t, which is tickers[ti] once
+// sorted.
+func (c *compiled) addTicker(sc *scan, ti int32, t config.Ticker) error {
+	sym := strings.TrimSpace(t.Symbol)
+	if _, dup := c.bySymbol[sym]; dup || sym == "" {
+		return fmt.Errorf("tickers: symbol %q is empty or listed twice", sym)
+	}
+	c.tickers = append(c.tickers, ticker{symbol: sym})
+	c.bySymbol[sym] = ti
+	if i := strings.LastIndexByte(sym, '.'); i > 0 {
+		if _, ok := c.byBase[sym[:i]]; !ok {
+			c.byBase[sym[:i]] = ti
+		}
+	}
+	if cik := strings.TrimLeft(strings.TrimSpace(t.CIK), "0"); cik != "" {
+		c.byCIK[cik] = ti
+	}
+	for _, l := range []struct {
+		key     string
+		phrases []string
+		exclude bool
+	}{{"aliases", t.Aliases, false}, {"exclude", t.Exclude, true}} {
+		for i, s := range l.phrases {
+			n, err := c.add(sc, s)
+			if err != nil {
+				return fmt.Errorf("tickers[%s].%s[%d]: %q %w", sym, l.key, i, s, err)
+			}
+			nd := &c.nodes[n]
+			nd.terminal = true
+			if l.exclude {
+				nd.excludeOf = appendOnce(nd.excludeOf, ti)
+			} else {
+				nd.aliasOf = appendOnce(nd.aliasOf, ti)
+			}
+		}
+	}
+	return nil
+}
+
+func appendOnce(s []int32, v int32) []int32 {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
 }
