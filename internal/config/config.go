@@ -96,7 +96,7 @@ func Load(data []byte, file string) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
-		cerr.Problems = translateYAML(err, idx)
+		cerr.Problems = sortProblems(translateYAML(err, idx))
 		return nil, cerr
 	}
 
@@ -110,7 +110,7 @@ func Load(data []byte, file string) (*Config, error) {
 		for i := range ps.list {
 			ps.list[i].Line = idx.lineOf(ps.list[i].Path)
 		}
-		cerr.Problems = ps.list
+		cerr.Problems = sortProblems(ps.list)
 		return nil, cerr
 	}
 	return cfg, nil

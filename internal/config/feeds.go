@@ -8,6 +8,7 @@ import (
 	"text/template"
 
 	"github.com/alecthomas/units"
+	"go.yaml.in/yaml/v3"
 )
 
 // News holds what every feed shares: defaults for their schedule and
@@ -129,6 +130,8 @@ func (f *Feed) EffectiveUserAgent(global Global) string {
 	return global.UserAgent
 }
 
+var reBadField = regexp.MustCompile(`can't evaluate field (\w+)`)
+
 var reName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
 
 func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]bool) {
@@ -200,7 +203,11 @@ func validateFeedURL(ps *problems, p string, f *Feed, tickers []Ticker) {
 	}
 	u, err := RenderURL(f.URL, sample)
 	if err != nil {
-		ps.add(p+".url", "bad template: %s", strings.TrimPrefix(err.Error(), "template: url:"))
+		msg := strings.TrimPrefix(err.Error(), "template: url:")
+		if m := reBadField.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("unknown field .%s (use {{.Symbol}}, {{.CIK}} or {{.Name}})", m[1])
+		}
+		ps.add(p+".url", "bad template: %s", msg)
 		return
 	}
 	if m := checkHTTPURL(u); m != "" {
@@ -215,14 +222,10 @@ func validateFeedURL(ps *problems, p string, f *Feed, tickers []Ticker) {
 type ByteSize int64
 
 // UnmarshalYAML parses a size with a unit.
-func (b *ByteSize) UnmarshalYAML(unmarshal func(any) error) error {
-	var s string
-	if err := unmarshal(&s); err != nil {
-		return err
-	}
-	v, err := units.ParseBase2Bytes(s)
-	if err != nil {
-		return fmt.Errorf("invalid size %q (use a unit: 512KiB, 5MiB)", s)
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	v, err := units.ParseBase2Bytes(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return nodeError(n, "invalid size %q (use a unit: 512KiB, 5MiB)", n.Value)
 	}
 	*b = ByteSize(v)
 	return nil

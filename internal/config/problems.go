@@ -68,6 +68,12 @@ func (ps *problems) add(path, format string, args ...any) {
 
 func (ps *problems) empty() bool { return len(ps.list) == 0 }
 
+// sortProblems orders problems as they stand in the file.
+func sortProblems(ps []Problem) []Problem {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+	return ps
+}
+
 // lineIndex maps key paths of a YAML document to the line each starts on, so
 // that validation errors found after decoding can still point at the file.
 type lineIndex map[string]int

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
 )
 
 // Duration is a time.Duration written the Prometheus way: 90s, 15m, 1h30m,
@@ -16,17 +17,19 @@ import (
 type Duration time.Duration
 
 // UnmarshalYAML parses a Prometheus-style duration string.
-func (d *Duration) UnmarshalYAML(unmarshal func(any) error) error {
-	var s string
-	if err := unmarshal(&s); err != nil {
-		return err
-	}
-	v, err := model.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("invalid duration %q (use a number with a unit: 30s, 5m, 1h, 2d)", s)
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := model.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return nodeError(n, "invalid duration %q (use a number with a unit: 30s, 5m, 1h, 2d)", n.Value)
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// nodeError reports a bad scalar the way yaml.v3 reports type errors, with
+// its line, so decoding goes on and every problem is listed.
+func nodeError(n *yaml.Node, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)}}
 }
 
 // MarshalYAML writes the duration back in the same form.
@@ -73,11 +76,11 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // UnmarshalYAML reads the secret and expands ${NAME} references from the
 // environment. An unset variable is an error naming the variable, never
 // its would-be value.
-func (s *Secret) UnmarshalYAML(unmarshal func(any) error) error {
-	var raw string
-	if err := unmarshal(&raw); err != nil {
-		return err
+func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return nodeError(n, "must be a string")
 	}
+	raw := n.Value
 	var missing []string
 	out := envRef.ReplaceAllStringFunc(raw, func(m string) string {
 		name := envRef.FindStringSubmatch(m)[1]
@@ -88,7 +91,7 @@ func (s *Secret) UnmarshalYAML(unmarshal func(any) error) error {
 		return v
 	})
 	if len(missing) > 0 {
-		return fmt.Errorf("environment variable %s is not set", strings.Join(missing, ", "))
+		return nodeError(n, "environment variable %s is not set", strings.Join(missing, ", "))
 	}
 	*s = Secret(out)
 	return nil

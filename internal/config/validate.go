@@ -65,8 +65,11 @@ func ParseSchedule(spec string, loc *time.Location) (cron.Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad cron spec: %v", err)
 	}
-	if ce, ok := s.(cron.ConstantDelaySchedule); ok && ce.Delay < time.Second {
-		return nil, fmt.Errorf("@every must be at least 1s")
+	if i := strings.Index(spec, "@every "); i >= 0 {
+		// cron rounds @every up to a second silently; say so instead.
+		if d, err := time.ParseDuration(strings.TrimSpace(spec[i+len("@every "):])); err == nil && d < time.Second {
+			return nil, fmt.Errorf("@every must be at least 1s")
+		}
 	}
 	return s, nil
 }
