@@ -1,0 +1,218 @@
+package match
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/monitord/monitord/internal/config"
+)
+
+// testGroups are the keyword groups of the embedded default configuration
+// plus two that exercise all and none.
+func testGroups() map[string]config.KeywordGroup {
+	return map[string]config.KeywordGroup{
+		"rare_earth": {
+			Any: []string{"rare earth", "rare earths", "rare-earth", "neodymium", "praseodymium", "NdPr",
+				"dysprosium", "terbium", "samarium", "lanthanide", "permanent magnet", "permanent magnets",
+				"magnet plant", "heavy rare earth", "light rare earth"},
+			None: []string{"rare earth frontier"},
+		},
+		"critical_minerals": {
+			Any: []string{"critical minerals", "critical mineral", "lithium", "uranium", "vanadium", "niobium",
+				"scandium", "gallium", "germanium", "antimony", "graphite", "cobalt"},
+		},
+		"policy": {
+			Any: []string{"export controls", "export control", "export ban", "tariff", "tariffs",
+				"Defense Production Act", "Department of Defense", "Pentagon", "price floor",
+				"offtake", "stockpile", "Section 232"},
+		},
+		"china_ban":   {All: []string{"China", "export ban"}, None: []string{"lifted", "lifts"}},
+		"magnet_deal": {Any: []string{"magnet", "magnets"}, All: []string{"agreement"}},
+	}
+}
+
+// testTickers is the watchlist of the embedded default configuration.
+func testTickers() []config.Ticker {
+	return []config.Ticker{
+		{Symbol: "MP", Name: "MP Materials", Aliases: []string{"MP Materials"}, CIK: "0001801368"},
+		{Symbol: "TMQ", Name: "Trilogy Metals", Aliases: []string{"Trilogy Metals"}, CIK: "0001543418"},
+		{Symbol: "LAC", Name: "Lithium Americas", Aliases: []string{"Lithium Americas"}, CIK: "0001966983",
+			Exclude: []string{"Lithium Americas (Argentina)", "Lithium Argentina"}},
+		{Symbol: "USAR", Name: "USA Rare Earth", Aliases: []string{"USA Rare Earth"}, CIK: "0001970622"},
+		{Symbol: "UUUU", Name: "Energy Fuels", Aliases: []string{"Energy Fuels"}, CIK: "0001385849"},
+		{Symbol: "NB", Name: "NioCorp Developments", Aliases: []string{"NioCorp", "NioCorp Developments"}, CIK: "0001512228"},
+		{Symbol: "CRML", Name: "Critical Metals", Aliases: []string{"Critical Metals Corp", "Critical Metals Corp."}, CIK: "0001951089"},
+		{Symbol: "UURAF", Name: "Ucore Rare Metals", Aliases: []string{"Ucore", "Ucore Rare Metals"}},
+		{Symbol: "LYSCF", Name: "Lynas Rare Earths", Aliases: []string{"Lynas", "Lynas Rare Earths"}},
+	}
+}
+
+func newTestMatcher(t testing.TB) *Matcher {
+	t.Helper()
+	m, err := New(testGroups(), testTickers())
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return m
+}
+
+// g builds a GroupHit.
+func g(name string, terms ...string) GroupHit { return GroupHit{Name: name, Terms: terms} }
+
+// tk builds a TickerHit.
+func tk(symbol, how string) TickerHit { return TickerHit{Symbol: symbol, How: how} }
+
+func TestScore(t *testing.T) {
+	m := newTestMatcher(t)
+	for _, tc := range []struct {
+		title, summary string
+		native         []string
+		want           float64
+	}{
+		{"MP Materials lifts NdPr output", "", nil, 2 + 2},
+		{"Output rises", "NdPr output rose.", []string{"MP"}, 1 + 0.5},
+		{"Mining stocks move higher", "MP Materials and Energy Fuels led gains as rare earth prices rose.", nil, 1 + 1 + 1},
+		{"Rare earth and lithium prices", "Neodymium too.", nil, 2 + 2 + 1},
+		// Both terms of rare_earth count, each once; the vetoed group adds nothing.
+		{"Rare earth frontier: NdPr and rare earth", "", nil, 0},
+		{"Nothing to see", "", nil, 0},
+		{"China export ban", "", nil, 2 + 2 + 2}, // policy: export ban; china_ban: China, export ban
+	} {
+		if got := m.Match(tc.title, tc.summary, tc.native).Score; got != tc.want {
+			t.Errorf("Match(%q, %q).Score: got %v, want %v", tc.title, tc.summary, got, tc.want)
+		}
+	}
+}
+
+func TestMatchIntoReuse(t *testing.T) {
+	m := newTestMatcher(t)
+	var r Result
+	m.MatchInto(&r, "China adds heavy rare earths to export control list (NYSE: MP)", "", nil)
+	kept := r.Clone()
+	want := Result{
+		Groups:  []GroupHit{g("policy", "export controls"), g("rare_earth", "rare earth", "heavy rare earth")},
+		Tickers: []TickerHit{tk("MP", HowExchange)},
+		Score:   2 + 2 + 2 + 2,
+	}
+	if diff := cmp.Diff(want, r); diff != "" {
+		t.Errorf("first MatchInto (-want +got):\n%s", diff)
+	}
+	m.MatchInto(&r, "Lithium prices slide", "", []string{"LAC"})
+	want2 := Result{
+		Groups:  []GroupHit{g("critical_minerals", "lithium")},
+		Tickers: []TickerHit{tk("LAC", HowNative)},
+		Score:   2 + 0.5,
+	}
+	if diff := cmp.Diff(want2, r); diff != "" {
+		t.Errorf("second MatchInto (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, kept); diff != "" {
+		t.Errorf("Clone changed by a later MatchInto (-want +got):\n%s", diff)
+	}
+	m.MatchInto(&r, "Nothing here", "", nil)
+	if diff := cmp.Diff(Result{}, r, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("third MatchInto (-want +got):\n%s", diff)
+	}
+	if got, want := kept.Symbols(), []string{"MP"}; !cmp.Equal(got, want) {
+		t.Errorf("Symbols: got %v, want %v", got, want)
+	}
+	if got, want := kept.GroupNames(), []string{"policy", "rare_earth"}; !cmp.Equal(got, want) {
+		t.Errorf("GroupNames: got %v, want %v", got, want)
+	}
+	if !kept.Matched() || r.Matched() {
+		t.Errorf("Matched: got %v and %v, want true and false", kept.Matched(), r.Matched())
+	}
+}
+
+func TestNative(t *testing.T) {
+	m := newTestMatcher(t)
+	for _, tc := range []struct {
+		native []string
+		want   []string
+	}{
+		{[]string{"MP"}, []string{"MP"}},
+		{[]string{" mp "}, []string{"MP"}},
+		{[]string{"NYSE:MP", "TSX: LAC"}, []string{"LAC", "MP"}},
+		{[]string{"0001385849"}, []string{"UUUU"}},
+		{[]string{"1801368"}, []string{"MP"}},
+		{[]string{"AAPL", "NYSE:AAPL", "0000320193", "", "Rare earth"}, nil},
+		{[]string{"OTCQX:UURAF", "UURAF", "uuraf"}, []string{"UURAF"}},
+	} {
+		got := m.Match("", "", tc.native)
+		if diff := cmp.Diff(tc.want, got.Symbols()); diff != "" {
+			t.Errorf("native %q (-want +got):\n%s", tc.native, diff)
+		}
+		for _, h := range got.Tickers {
+			if h.How != HowNative {
+				t.Errorf("native %q: got how %q for %s, want %q", tc.native, h.How, h.Symbol, HowNative)
+			}
+		}
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	for _, tc := range []struct {
+		groups  map[string]config.KeywordGroup
+		tickers []config.Ticker
+		want    string
+	}{
+		{map[string]config.KeywordGroup{"g": {Any: []string{"ok", " -- "}}}, nil,
+			`keywords.g.any[1]: " -- " has no letters or digits`},
+		{nil, []config.Ticker{{Symbol: "MP", Exclude: []string{"&amp;"}}},
+			`tickers[MP].exclude[0]: "&amp;" has no letters or digits`},
+		{nil, []config.Ticker{{Symbol: "MP"}, {Symbol: "MP"}},
+			`tickers: symbol "MP" is empty or listed twice`},
+	} {
+		_, err := New(tc.groups, tc.tickers)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("New: got error %v, want %q", err, tc.want)
+		}
+	}
+}
+
+func TestFoldWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"earths": "earth", "earth's": "earth", "o'neill": "oneill",
+		"taxes": "tax", "batches": "batch", "classes": "class", "crashes": "crash",
+		"magnets": "magnet", "press": "press", "status": "status", "analysis": "analysis",
+		"gas": "gas", "ndpr": "ndpr", "boss's": "boss", "mines": "mine", "axes": "axe",
+	} {
+		if got := string(foldWord([]byte(in))); got != want {
+			t.Errorf("foldWord(%q): got %q, want %q", in, got, want)
+		}
+	}
+}
+
+// words returns the folded words of s, joined by spaces.
+func words(s string) string {
+	sc := newScan(0, 0)
+	sc.tokenize(s, nil)
+	var out []string
+	for i := range sc.toks {
+		out = append(out, string(sc.wordOf(&sc.toks[i])))
+	}
+	return strings.Join(out, " ")
+}
+
+func TestTokenize(t *testing.T) {
+	for in, want := range map[string]string{
+		"Rare-Earths":                 "rare earth",
+		"RARE EARTH’S":                "rare earth",
+		"rare\u00a0earth":             "rare earth",
+		"Ｒａｒｅ　Ｅａｒｔｈ":                  "rare earth",
+		"Séparation des lanthanides":  "separation des lanthanide",
+		"<b>rare</b>&amp;nbsp;earth":  "rare earth",
+		"rare&rsquo;s earth&#8217;s":  "rare earth",
+		"a < b and c > d":             "a b and c d",
+		"AT&T rock''n roll 'quoted'":  "at t rock n roll quoted",
+		"Nd-Pr NdPr ﬁnance":           "nd pr ndpr finance",
+		"&amp;amp; &#x2019;x &nosemi": "x nosemi",
+	} {
+		if got := words(in); got != want {
+			t.Errorf("words(%q): got %q, want %q", in, got, want)
+		}
+	}
+}
