@@ -1,5 +1,10 @@
 package config
 
+import (
+	"fmt"
+	"time"
+)
+
 // Quotes configures how prices are polled.
 type Quotes struct {
 	// Schedule is a cron spec (robfig/cron, CRON_TZ= allowed, @every) for
@@ -16,7 +21,17 @@ type Quotes struct {
 	// StaleAfter marks a symbol's quote stale when no fresh one came for
 	// this long during a session.
 	StaleAfter Duration `yaml:"stale_after"`
-	Yahoo      Yahoo    `yaml:"yahoo"`
+	// MinBackoff is the first wait after a source answers 429, 5xx or a
+	// repeated 401; each further failure doubles it, with jitter.
+	MinBackoff Duration `yaml:"min_backoff"`
+	// MaxBackoff caps the wait between attempts on a failing source.
+	MaxBackoff Duration `yaml:"max_backoff"`
+	// MaxBodySize is the largest response body read from a quote source.
+	MaxBodySize ByteSize `yaml:"max_body_size"`
+	// ExtraClosures are dates (YYYY-MM-DD) the exchange is closed beyond
+	// its computed holidays, such as a national day of mourning.
+	ExtraClosures []string `yaml:"extra_closures"`
+	Yahoo         Yahoo    `yaml:"yahoo"`
 	// Finnhub is an optional keyed fallback, used only with an API key.
 	Finnhub *Finnhub `yaml:"finnhub,omitempty"`
 }
@@ -28,6 +43,9 @@ var DefaultQuotes = Quotes{
 	Timeout:          Duration(45e9),
 	HistoryRetention: Duration(14 * 24 * 3600e9),
 	StaleAfter:       Duration(10 * 60e9),
+	MinBackoff:       Duration(30e9),
+	MaxBackoff:       Duration(15 * 60e9),
+	MaxBodySize:      ByteSize(4 << 20),
 	Yahoo:            DefaultYahoo,
 }
 
@@ -90,6 +108,19 @@ func validateQuotes(ps *problems, q *Quotes, v *validator) {
 	v.positive("quotes.timeout", q.Timeout)
 	v.positive("quotes.history_retention", q.HistoryRetention)
 	v.positive("quotes.stale_after", q.StaleAfter)
+	v.positive("quotes.min_backoff", q.MinBackoff)
+	v.positive("quotes.max_backoff", q.MaxBackoff)
+	if q.MinBackoff > 0 && q.MaxBackoff < q.MinBackoff {
+		ps.add("quotes.max_backoff", "must not be less than quotes.min_backoff (%s), got %s", q.MinBackoff, q.MaxBackoff)
+	}
+	if q.MaxBodySize <= 0 {
+		ps.add("quotes.max_body_size", "must be positive")
+	}
+	for i, d := range q.ExtraClosures {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			ps.add(fmt.Sprintf("quotes.extra_closures[%d]", i), "%q is not a date like 2025-01-09", d)
+		}
+	}
 	y := &q.Yahoo
 	for _, u := range []struct{ key, val string }{
 		{"quotes.yahoo.base_url", y.BaseURL},

@@ -1,0 +1,79 @@
+package tickers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/monitord/monitord/internal/config"
+)
+
+// finnhub is the optional keyed fallback: GET {base_url}/quote?symbol=MP,
+// answering {"c":price,"d":change,"dp":pct,"h","l","o","pc":prev,"t":epoch}.
+// The key travels in the X-Finnhub-Token header, never in the URL, so no
+// error message (Go's include the URL) can carry it. The free plan allows
+// 60 calls a minute; the poller asks only for symbols Yahoo failed on.
+type finnhub struct {
+	f    *fetcher
+	base string
+	key  config.Secret
+}
+
+// newFinnhub returns nil when c is nil or has no API key.
+func newFinnhub(f *fetcher, c *config.Finnhub) *finnhub {
+	if c == nil || c.APIKey == "" {
+		return nil
+	}
+	return &finnhub{f: f, base: strings.TrimRight(c.BaseURL, "/"), key: c.APIKey}
+}
+
+type finnhubQuote struct {
+	Current  *float64 `json:"c"`
+	High     *float64 `json:"h"`
+	Low      *float64 `json:"l"`
+	Previous *float64 `json:"pc"`
+	Time     *int64   `json:"t"`
+	Error    string   `json:"error"`
+}
+
+// quote fetches one symbol. Finnhub answers an unknown symbol with zeros
+// and HTTP 200, which becomes ErrNoData.
+func (fh *finnhub) quote(ctx context.Context, symbol string) (Quote, error) {
+	var fq finnhubQuote
+	_, err := fh.f.exchange(ctx, request{
+		source: SourceFinnhub,
+		url:    fh.base + "/quote?symbol=" + url.QueryEscape(symbol),
+		accept: "application/json",
+		header: http.Header{"X-Finnhub-Token": {fh.key.Reveal()}},
+	}, func(resp *response) error {
+		if err := json.Unmarshal(resp.body, &fq); err != nil {
+			return &RequestError{Source: SourceFinnhub, Status: resp.status, Reason: ReasonDecode, Detail: snippet(resp.body), Err: err}
+		}
+		if fq.Error != "" {
+			return &RequestError{Source: SourceFinnhub, Status: resp.status, Reason: ReasonUpstream, Detail: snippet([]byte(fq.Error))}
+		}
+		return nil
+	})
+	if err != nil {
+		return Quote{}, err
+	}
+	if val(fq.Current) <= 0 || fq.Time == nil || *fq.Time <= 0 {
+		return Quote{}, fmt.Errorf("%s: finnhub has no price: %w", symbol, ErrNoData)
+	}
+	q := Quote{
+		Symbol:        symbol,
+		Price:         *fq.Current,
+		PreviousClose: val(fq.Previous),
+		DayHigh:       val(fq.High),
+		DayLow:        val(fq.Low),
+		QuoteTime:     time.Unix(*fq.Time, 0),
+		FetchedAt:     fh.f.now(),
+		Source:        SourceFinnhub,
+	}
+	q.fillChange()
+	return q, nil
+}
