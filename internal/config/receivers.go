@@ -1,9 +1,12 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strings"
 	"text/template"
+	"time"
 )
 
 // Receiver is one destination for alerts. Exactly one of Slack, Webhook and
@@ -20,9 +23,16 @@ type Receiver struct {
 	Timeout Duration `yaml:"timeout"`
 }
 
+// DefaultReceiver holds what a receiver does not state: undelivered alerts
+// are retried for a day, and each request may take ten seconds.
+var DefaultReceiver = Receiver{MaxAge: Duration(24 * time.Hour), Timeout: Duration(10 * time.Second)}
+
+// DefaultAlertmanagerResolve is alertmanager.resolve_timeout's default.
+const DefaultAlertmanagerResolve = Duration(5 * time.Minute)
+
 // UnmarshalYAML applies the receiver defaults before decoding.
 func (r *Receiver) UnmarshalYAML(unmarshal func(any) error) error {
-	*r = Receiver{MaxAge: Duration(24 * 3600e9), Timeout: Duration(10e9)}
+	*r = DefaultReceiver
 	type plain Receiver
 	return unmarshal((*plain)(r))
 }
@@ -92,10 +102,18 @@ func validateReceivers(ps *problems, c *Config, v *validator) map[string]bool {
 					ps.add(p+".webhook.url", "%s", m)
 				}
 			}
-			v.secretPair(p+".webhook", "secret", &w.Secret, w.SecretFile, false)
+			if v.secretPair(p+".webhook", "secret", &w.Secret, w.SecretFile, false) {
+				key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(w.Secret.Reveal(), "whsec_"))
+				if err != nil || len(key) == 0 {
+					ps.add(p+".webhook.secret", "must be whsec_ followed by base64, as Standard Webhooks secrets are (value not shown: it is secret)")
+				}
+			}
 			for h := range w.Headers {
-				if http.CanonicalHeaderKey(h) == "" {
+				switch c := http.CanonicalHeaderKey(h); {
+				case c == "" || strings.ContainsAny(h, " \t\r\n:"):
 					ps.add(p+".webhook.headers", "bad header name %q", h)
+				case reservedWebhookHeaders[c]:
+					ps.add(p+".webhook.headers", "header %q is set by monitord and cannot be overridden", h)
 				}
 			}
 			checkTemplate(ps, p+".webhook.text_template", w.TextTemplate)
@@ -110,8 +128,9 @@ func validateReceivers(ps *problems, c *Config, v *validator) map[string]bool {
 					ps.add(fmt.Sprintf("%s.alertmanager.urls[%d]", p, j), "%s", m)
 				}
 			}
+			v.nonNegative(p+".alertmanager.resolve_timeout", a.Resolve)
 			if a.Resolve == 0 {
-				a.Resolve = Duration(5 * 60e9)
+				a.Resolve = DefaultAlertmanagerResolve
 			}
 		}
 		if kinds != 1 {
@@ -121,11 +140,29 @@ func validateReceivers(ps *problems, c *Config, v *validator) map[string]bool {
 	return names
 }
 
+// reservedWebhookHeaders are the headers the webhook receiver sets itself:
+// the body's type and the Standard Webhooks id, timestamp and signature.
+var reservedWebhookHeaders = map[string]bool{
+	"Content-Type":      true,
+	"Webhook-Id":        true,
+	"Webhook-Timestamp": true,
+	"Webhook-Signature": true,
+}
+
+// templateFuncNames are the functions internal/alert gives message
+// templates; parsing needs their names only. internal/alert tests that the
+// two lists agree.
+var templateFuncNames = []string{"join", "pct", "money", "upper", "lower"}
+
 func checkTemplate(ps *problems, path, text string) {
 	if text == "" {
 		return
 	}
-	if _, err := template.New("t").Parse(text); err != nil {
+	funcs := template.FuncMap{}
+	for _, n := range templateFuncNames {
+		funcs[n] = func(...any) string { return "" }
+	}
+	if _, err := template.New("t").Funcs(funcs).Parse(text); err != nil {
 		ps.add(path, "bad template: %v", err)
 	}
 }

@@ -1,0 +1,116 @@
+package alert
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits on a receiver's answer: what is kept for the error message, and
+// what is drained so the connection can be reused.
+const (
+	maxKeptBody    = 4 << 10
+	maxDrainedBody = 64 << 10
+)
+
+// NewHTTPClient returns the client receivers use when Options.HTTPClient is
+// nil: the default transport (proxy from the environment, keep-alive) and no
+// redirects. A webhook that redirects is misconfigured, and following a
+// redirect would re-send a signed body somewhere the operator did not name.
+// Each request is bounded by the receiver's timeout through its context.
+func NewHTTPClient() *http.Client {
+	return &http.Client{
+		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// poster sends the HTTP requests of one notifier and turns what comes back
+// into Alertmanager's (retry, err) answer.
+type poster struct {
+	client    *http.Client
+	userAgent string
+	clock     clock
+	red       *redactor
+}
+
+// post sends body to rawURL; shown is how the endpoint appears in errors.
+// 2xx is success; 429 and 5xx are retried (honouring Retry-After); network
+// errors and timeouts are retried; everything else is permanent.
+func (p *poster) post(ctx context.Context, rawURL, shown string, hdr http.Header, body []byte) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		// The parse error repeats the URL: say only that it is invalid.
+		return false, &Error{Reason: ReasonOther, msg: fmt.Sprintf("post %s: invalid request URL", shown)}
+	}
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
+	if req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", p.userAgent)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		// Always worth retrying; a cancelled parent context is the
+		// worker's business (it stops, the alert stays queued).
+		return true, p.red.transportError(err, shown)
+	}
+	defer resp.Body.Close()
+	kept, _ := io.ReadAll(io.LimitReader(resp.Body, maxKeptBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrainedBody))
+	return p.check(resp, kept, shown)
+}
+
+// check classifies a response the way Alertmanager's Retrier does.
+func (p *poster) check(resp *http.Response, body []byte, shown string) (bool, error) {
+	code := resp.StatusCode
+	if code/100 == 2 {
+		return false, nil
+	}
+	e := &Error{StatusCode: code}
+	retry := false
+	switch {
+	case code == http.StatusTooManyRequests:
+		e.Reason, retry = ReasonRateLimited, true
+	case code/100 == 5:
+		e.Reason, retry = ReasonServerError, true
+	case code/100 == 4:
+		e.Reason = ReasonClientError
+	default:
+		e.Reason = ReasonOther
+	}
+	if retry {
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), p.clock.Now())
+	}
+	e.msg = fmt.Sprintf("post %s: %s", shown, resp.Status)
+	if a := p.red.answer(body); a != "" {
+		e.msg += ": " + a
+	}
+	return retry, e
+}
+
+// parseRetryAfter reads Retry-After as delay seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,116 @@
+package alert
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+
+	"github.com/monitord/monitord/internal/config"
+)
+
+// Notifier delivers alerts to one endpoint. Like Alertmanager's
+// notify.Notifier it reports whether a failure is worth retrying: true for
+// 429, 5xx, timeouts and network errors, false for a permanent refusal (any
+// other 4xx). Errors are *Error values whose text holds no secret.
+type Notifier interface {
+	Notify(ctx context.Context, alerts ...Alert) (retry bool, err error)
+}
+
+// SlackInterval is the least time between two messages to one Slack
+// incoming webhook, Slack's documented limit. Receivers that share a
+// webhook URL share the limit.
+const SlackInterval = time.Second
+
+// mainEndpoint is the queue of a receiver with a single URL (Slack,
+// webhook). It does not depend on the URL, so rotating a webhook URL on
+// reload sends the backlog to the new one.
+const mainEndpoint = "main"
+
+// endpoint is one delivery target with its own queue and worker: the URL
+// of a Slack or webhook receiver, or one URL of an Alertmanager receiver.
+type endpoint struct {
+	receiver    string
+	integration string
+	// key names the queue inside the receiver's outbox bucket.
+	key      string
+	notifier Notifier
+	// limiter is nil for an endpoint without a rate limit.
+	limiter *rate.Limiter
+	// batch is how many alerts one Notify call takes.
+	batch   int
+	timeout time.Duration
+	maxAge  time.Duration
+	// cfg is the receiver config the endpoint was built from; an
+	// unchanged receiver keeps its endpoints (and workers) across reloads.
+	cfg config.Receiver
+	// wake is signalled after an enqueue commits. It belongs to the queue,
+	// not the endpoint: a rebuilt endpoint inherits its predecessor's.
+	wake chan struct{}
+}
+
+// buildReceiver makes the endpoints of one configured receiver.
+func (d *Dispatcher) buildReceiver(r *config.Receiver) ([]*endpoint, error) {
+	log := d.log.With(zap.String("receiver", r.Name))
+	newPoster := func() *poster {
+		return &poster{client: d.client, userAgent: d.userAgent, clock: d.clock, red: &redactor{}}
+	}
+	mk := func(integration, key string, n Notifier, batch int) *endpoint {
+		return &endpoint{
+			receiver: r.Name, integration: integration, key: key, notifier: n, batch: batch,
+			timeout: r.Timeout.D(), maxAge: r.MaxAge.D(), cfg: *r, wake: make(chan struct{}, 1),
+		}
+	}
+	switch {
+	case r.Slack != nil:
+		n, err := newSlackNotifier(r, newPoster(), log.With(zap.String("integration", IntegrationSlack)))
+		if err != nil {
+			return nil, err
+		}
+		ep := mk(IntegrationSlack, mainEndpoint, n, 1)
+		ep.limiter = d.limiter(r.Slack.WebhookURL.Reveal(), rate.Every(SlackInterval))
+		return []*endpoint{ep}, nil
+	case r.Webhook != nil:
+		n, err := newWebhookNotifier(r, newPoster(), log.With(zap.String("integration", IntegrationWebhook)))
+		if err != nil {
+			return nil, err
+		}
+		return []*endpoint{mk(IntegrationWebhook, mainEndpoint, n, 1)}, nil
+	case r.Alertmanager != nil:
+		var eps []*endpoint
+		for _, u := range r.Alertmanager.URLs {
+			n, err := newAlertmanagerNotifier(r, u, newPoster())
+			if err != nil {
+				return nil, err
+			}
+			eps = append(eps, mk(IntegrationAlertmanager, "am-"+hashKey(u), n, amMaxBatch))
+		}
+		if len(eps) == 0 {
+			return nil, fmt.Errorf("alertmanager has no urls")
+		}
+		return eps, nil
+	}
+	return nil, fmt.Errorf("needs one of slack, webhook or alertmanager")
+}
+
+// limiter returns the shared limiter of a webhook URL. Limiters outlive
+// reloads, so a reload cannot reset Slack's budget.
+func (d *Dispatcher) limiter(url string, every rate.Limit) *rate.Limiter {
+	k := hashKey(url)
+	l, ok := d.limiters[k]
+	if !ok {
+		l = rate.NewLimiter(every, 1)
+		d.limiters[k] = l
+	}
+	return l
+}
+
+// hashKey names a URL without revealing it: 64 bits of its SHA-256.
+func hashKey(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:8])
+}
