@@ -1,0 +1,162 @@
+package feeds
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// acceptHeader asks for feeds first. Accept-Encoding is deliberately never
+// set: Go's transport then asks for gzip itself and decompresses
+// transparently, which it stops doing once a caller sets the header.
+const acceptHeader = "application/rss+xml, application/atom+xml, application/feed+json, " +
+	"application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+
+// maxRetryAfter caps how long a server's Retry-After can silence a source,
+// so a misconfigured server cannot switch it off for days.
+const maxRetryAfter = 6 * time.Hour
+
+// fetchRequest is one GET of one feed URL.
+type fetchRequest struct {
+	url       string
+	userAgent string
+	timeout   time.Duration
+	maxBody   int64
+	// etag and lastModified are the validators the server sent last time;
+	// they are sent back only when it did.
+	etag, lastModified string
+}
+
+// fetchResponse is a successful fetch: a body, or a 304.
+type fetchResponse struct {
+	status      int
+	notModified bool
+	body        []byte
+	contentType string
+	// etag and lastModified are this response's validators ("" when the
+	// server sent none).
+	etag, lastModified string
+}
+
+// fetchMeta describes a fetch attempt for the metrics: the HTTP status
+// (0 when no response came) and the time from sending the request to the
+// end of the body (0 when no request was sent).
+type fetchMeta struct {
+	status  int
+	elapsed time.Duration
+}
+
+// fetcher performs fetches: politeness first, then one bounded GET.
+type fetcher struct {
+	client  *http.Client
+	limiter *HostLimiter
+	now     func() time.Time
+}
+
+// fetch GETs one URL. It waits for the host's politeness slot (outside the
+// timeout), then bounds the request and the body read by r.timeout and the
+// body by r.maxBody. On an HTTP error the returned *Error carries the
+// status and any Retry-After; status and duration are also returned for
+// metrics.
+func (f *fetcher) fetch(ctx context.Context, r fetchRequest) (*fetchResponse, fetchMeta, error) {
+	if err := f.limiter.Wait(ctx, r.url); err != nil {
+		return nil, fetchMeta{}, &Error{Reason: ReasonCanceled, Err: err}
+	}
+	start := f.now()
+	resp, status, err := f.do(ctx, r)
+	return resp, fetchMeta{status: status, elapsed: f.now().Sub(start)}, err
+}
+
+// do sends the request and reads the body.
+func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, error) {
+	rctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return nil, 0, &Error{Reason: ReasonRequest, Err: err}
+	}
+	req.Header.Set("User-Agent", r.userAgent)
+	req.Header.Set("Accept", acceptHeader)
+	if r.etag != "" {
+		req.Header.Set("If-None-Match", r.etag)
+	}
+	if r.lastModified != "" {
+		req.Header.Set("If-Modified-Since", r.lastModified)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, 0, classifyTransportError(ctx, err)
+	}
+	defer resp.Body.Close()
+
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		return &fetchResponse{status: resp.StatusCode, notModified: true,
+			etag: r.etag, lastModified: r.lastModified}, resp.StatusCode, nil
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return nil, resp.StatusCode, &Error{
+			Reason:     statusReason(resp.StatusCode),
+			Status:     resp.StatusCode,
+			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), f.now()),
+			Err:        fmt.Errorf("server said %q", snippet(resp.Body)),
+		}
+	}
+	if resp.ContentLength > r.maxBody {
+		return nil, resp.StatusCode, &Error{Reason: ReasonTooLarge, Status: resp.StatusCode,
+			Err: fmt.Errorf("Content-Length %d exceeds max_body_size %d: %w", resp.ContentLength, r.maxBody, ErrTooLarge)}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBody+1))
+	if err != nil {
+		fe := classifyTransportError(ctx, err)
+		fe.Status = resp.StatusCode
+		return nil, resp.StatusCode, fe
+	}
+	if int64(len(body)) > r.maxBody {
+		return nil, resp.StatusCode, &Error{Reason: ReasonTooLarge, Status: resp.StatusCode,
+			Err: fmt.Errorf("body exceeds max_body_size %d: %w", r.maxBody, ErrTooLarge)}
+	}
+	return &fetchResponse{
+		status:       resp.StatusCode,
+		body:         body,
+		contentType:  resp.Header.Get("Content-Type"),
+		etag:         resp.Header.Get("ETag"),
+		lastModified: resp.Header.Get("Last-Modified"),
+	}, resp.StatusCode, nil
+}
+
+// snippet reads the start of an error body for the log: Yahoo's 429 says
+// "Too Many Requests" in plain text, SEC's 403 names its policy.
+func snippet(r io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(r, 256))
+	s := collapseSpace(stripHTML(string(b)))
+	if len(s) > 120 {
+		s = strings.ToValidUTF8(s[:120], "")
+	}
+	return s
+}
+
+// parseRetryAfter reads Retry-After as delta-seconds or an HTTP date,
+// capped at maxRetryAfter. It returns 0 when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}

@@ -1,0 +1,194 @@
+package feeds
+
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Fetch results, the values of the result label of
+// monitord_feed_fetches_total.
+const (
+	resultOK          = "ok"           // a body was fetched and parsed
+	resultNotModified = "not_modified" // 304 to a conditional GET
+	resultUnchanged   = "unchanged"    // 200 with the same body as last time
+	resultError       = "error"        // see monitord_feed_fetch_errors_total
+)
+
+var results = []string{resultOK, resultNotModified, resultUnchanged, resultError}
+
+// Duplicate kinds, the values of the kind label of
+// monitord_feed_duplicates_total: which key recognised an item as known.
+const (
+	dupID    = "id"    // the source's own id, or a filing's accession number
+	dupURL   = "url"   // the canonical URL
+	dupTitle = "title" // the normalised headline, within news.dedup_window
+)
+
+var dupKinds = []string{dupID, dupURL, dupTitle}
+
+// Reasons an item is parsed but not reported, the values of the reason
+// label of monitord_feed_items_skipped_total.
+const (
+	skipPrimed = "primed"  // the first poll of a source only primes the seen-set
+	skipTooOld = "too_old" // published before news.max_item_age
+)
+
+var skipReasons = []string{skipPrimed, skipTooOld}
+
+// skipBackoff is the reason label of monitord_feed_polls_skipped_total.
+const skipBackoff = "backoff"
+
+// Metrics are the feed metrics. Create them once per process with
+// NewMetrics and pass the same value to every New, so that reloading the
+// configuration keeps the counters.
+type Metrics struct {
+	fetches     *prometheus.CounterVec
+	fetchErrors *prometheus.CounterVec
+	responses   *prometheus.CounterVec
+	bytes       *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	items       *prometheus.CounterVec
+	newItems    *prometheus.CounterVec
+	duplicates  *prometheus.CounterVec
+	skipped     *prometheus.CounterVec
+	pollSkips   *prometheus.CounterVec
+	lastSuccess *prometheus.GaugeVec
+	failures    *prometheus.GaugeVec
+	matches     *prometheus.CounterVec
+
+	// mu guards known, the feeds and groups whose label values are
+	// initialised, so a reload can drop the series of removed ones.
+	mu     sync.Mutex
+	feeds  map[string]bool
+	groups map[string]bool
+}
+
+// NewMetrics creates the feed metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_fetches_total",
+			Help: "Fetches of feed URLs by result (ok, not_modified, unchanged, error).",
+		}, []string{"feed", "result"}),
+		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_fetch_errors_total",
+			Help: "Failed fetches of feed URLs by reason (timeout, network, http_4xx, http_429, http_5xx, too_large, parse, not_feed, ...).",
+		}, []string{"feed", "reason"}),
+		responses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_http_responses_total",
+			Help: "HTTP responses from feed servers by status: 304, 403, 404 and 429 by code, the rest by class (2xx, 3xx, 4xx, 5xx).",
+		}, []string{"feed", "code"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_response_bytes_total",
+			Help: "Bytes of feed response bodies read (after decompression).",
+		}, []string{"feed"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "monitord_feed_fetch_duration_seconds",
+			Help:    "Time to fetch one feed URL, from request to the end of the body, excluding politeness waits.",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60},
+		}, []string{"feed"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_items_total",
+			Help: "Items parsed from feed bodies.",
+		}, []string{"feed"}),
+		newItems: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_new_items_total",
+			Help: "Items reported as new stories, matched or not.",
+		}, []string{"feed"}),
+		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_duplicates_total",
+			Help: "Items recognised as already seen, by the key that matched (id, url, title).",
+		}, []string{"feed", "kind"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_items_skipped_total",
+			Help: "New items not reported, by reason (primed: first poll of a source; too_old: older than news.max_item_age).",
+		}, []string{"feed", "reason"}),
+		pollSkips: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_polls_skipped_total",
+			Help: "Scheduled polls skipped, by reason (backoff: the source is backing off after 429 or 5xx).",
+		}, []string{"feed", "reason"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "monitord_feed_last_success_timestamp_seconds",
+			Help: "When a poll of the feed last succeeded for every URL, as Unix time.",
+		}, []string{"feed"}),
+		failures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "monitord_feed_consecutive_failures",
+			Help: "Polls of the feed that failed in a row (any URL failing fails the poll); 0 after a success.",
+		}, []string{"feed"}),
+		matches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_matches_total",
+			Help: "New stories that matched a keyword group, by feed and group.",
+		}, []string{"feed", "group"}),
+		feeds:  map[string]bool{},
+		groups: map[string]bool{},
+	}
+	reg.MustRegister(m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items,
+		m.newItems, m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches)
+	return m
+}
+
+// initialize creates every label combination of the given feeds and groups
+// at zero, so dashboards and rate() see them before the first event, and
+// deletes the series of feeds and groups no longer configured.
+func (m *Metrics) initialize(feeds, groups []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	wantFeeds, wantGroups := setOf(feeds), setOf(groups)
+	for f := range m.feeds {
+		if !wantFeeds[f] {
+			m.deleteFeed(f)
+		}
+	}
+	for g := range m.groups {
+		if !wantGroups[g] {
+			m.matches.DeletePartialMatch(prometheus.Labels{"group": g})
+		}
+	}
+	for _, f := range feeds {
+		for _, r := range results {
+			m.fetches.WithLabelValues(f, r)
+		}
+		for _, r := range reasons {
+			m.fetchErrors.WithLabelValues(f, r)
+		}
+		for _, c := range statusLabels {
+			m.responses.WithLabelValues(f, c)
+		}
+		m.bytes.WithLabelValues(f)
+		m.duration.WithLabelValues(f)
+		m.items.WithLabelValues(f)
+		m.newItems.WithLabelValues(f)
+		for _, k := range dupKinds {
+			m.duplicates.WithLabelValues(f, k)
+		}
+		for _, r := range skipReasons {
+			m.skipped.WithLabelValues(f, r)
+		}
+		m.pollSkips.WithLabelValues(f, skipBackoff)
+		m.lastSuccess.WithLabelValues(f)
+		m.failures.WithLabelValues(f)
+		for _, g := range groups {
+			m.matches.WithLabelValues(f, g)
+		}
+	}
+	m.feeds, m.groups = wantFeeds, wantGroups
+}
+
+func (m *Metrics) deleteFeed(f string) {
+	l := prometheus.Labels{"feed": f}
+	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
+		m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items, m.newItems,
+		m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches,
+	} {
+		v.DeletePartialMatch(l)
+	}
+}
+
+func setOf(ss []string) map[string]bool {
+	out := make(map[string]bool, len(ss))
+	for _, s := range ss {
+		out[s] = true
+	}
+	return out
+}

@@ -1,0 +1,132 @@
+package feeds
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/monitord/monitord/internal/config"
+)
+
+// maxSummaryRunes bounds a summary. Some feeds put a whole article in the
+// description; matching keywords against all of it tags stories that only
+// mention a term in passing.
+const maxSummaryRunes = 1000
+
+// maxItemsPerBody bounds how many entries one body may yield, so a hostile
+// or broken feed cannot flood the seen-set in one poll.
+const maxItemsPerBody = 1000
+
+// Parse reads one response body of a feed of the given type (a
+// config.Feed* constant; "" means rss) into Items. contentType is the
+// response's Content-Type, used only as a charset hint. The Items carry
+// neither the feed's name nor settled dates: the Source fills those in.
+//
+// A body that is not a feed at all (an HTML page, unrelated XML or JSON,
+// nothing) fails with reason not_feed; a feed too broken to read fails
+// with reason parse. Parse never panics, whatever the bytes.
+func Parse(feedType string, body []byte, contentType string) ([]Item, error) {
+	body = toUTF8(body, contentType)
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("empty body: %w", ErrNotFeed)}
+	}
+	var (
+		items []Item
+		err   error
+	)
+	switch feedType {
+	case config.FeedYahooSearch:
+		items, err = parseYahooSearch(body)
+	case config.FeedEDGAR:
+		items, err = parseEDGAR(body)
+	default:
+		items, err = parseGeneric(body, feedType == config.FeedGlobeNewswire)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(items) > maxItemsPerBody {
+		items = items[:maxItemsPerBody]
+	}
+	return items, nil
+}
+
+// parseError wraps a failure to read a body that claims to be a feed.
+func parseError(format string, args ...any) error {
+	return &Error{Reason: ReasonParse, Err: fmt.Errorf(format, args...)}
+}
+
+// notFeedError describes a body that is something other than a feed,
+// naming what it seems to be so the log says "HTML page", not just "no".
+func notFeedError(body []byte) error {
+	return &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("%s: %w", describeBody(body), ErrNotFeed)}
+}
+
+// describeBody names what a non-feed body looks like.
+func describeBody(body []byte) string {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return "empty body"
+	}
+	lower := bytes.ToLower(head(trimmed))
+	if bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.Contains(lower, []byte("<html")) {
+		return "HTML page"
+	}
+	switch trimmed[0] {
+	case '{', '[':
+		return "JSON that is not a feed"
+	case '<':
+		if name := xmlRoot(trimmed); name != "" {
+			return fmt.Sprintf("XML with root element <%s>", name)
+		}
+		return "markup that is not well-formed XML"
+	}
+	return "not XML or JSON"
+}
+
+// xmlRoot returns the local name of the document's root element, or "".
+func xmlRoot(body []byte) string {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = false
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	for range 64 {
+		tok, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Name.Local
+		}
+	}
+	return ""
+}
+
+// truncateRunes cuts s to at most n runes, at a word boundary when one is
+// near, and marks the cut with an ellipsis.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := 0
+	for i := range s {
+		if n == 0 {
+			cut = i
+			break
+		}
+		n--
+	}
+	if sp := strings.LastIndexByte(s[:cut], ' '); sp > cut*3/4 {
+		cut = sp
+	}
+	return strings.TrimSpace(s[:cut]) + "…"
+}
+
+// isParseError reports whether err is a parse or not-feed failure.
+func isParseError(err error) bool {
+	var fe *Error
+	return errors.As(err, &fe) && (fe.Reason == ReasonParse || fe.Reason == ReasonNotFeed)
+}

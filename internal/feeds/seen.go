@@ -1,0 +1,243 @@
+package feeds
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monitord/monitord/internal/feeds/match"
+	"github.com/monitord/monitord/internal/store"
+)
+
+// Keys of store.BucketSeen are one kind byte and the first 16 bytes of the
+// SHA-256 of what they identify, so they stay short whatever a URL's
+// length. Values are the first-seen time (8 bytes, big-endian Unix
+// nanoseconds) followed by the story id.
+//
+// Keys of store.BucketStories are story ids; values are the first-seen time
+// (8 bytes, as above, so pruning needs no decoding) followed by the Story
+// as JSON.
+const (
+	kindID    = 'i' // feed name + source id: the source's own identity
+	kindURL   = 'u' // canonical URL
+	kindStory = 's' // the story's dedup key (headline fingerprint, accession)
+)
+
+func seenKey(kind byte, parts ...string) []byte {
+	h := sha256.New()
+	for i, p := range parts {
+		if i > 0 {
+			h.Write([]byte{0})
+		}
+		h.Write([]byte(p))
+	}
+	return append([]byte{kind}, h.Sum(nil)[:16]...)
+}
+
+func seenValue(first time.Time, story string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(first.UnixNano())), story...)
+}
+
+func decodeSeen(v []byte) (first time.Time, story string, ok bool) {
+	if len(v) < 8 {
+		return time.Time{}, "", false
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC(), string(v[8:]), true
+}
+
+// recorder files one body's items into the seen-set inside one transaction.
+type recorder struct {
+	feed      string
+	now       time.Time
+	prime     bool          // record only: the URL's first poll
+	window    time.Duration // news.dedup_window
+	retention time.Duration // news.seen_retention
+	maxAge    time.Duration // news.max_item_age
+	matcher   *match.Matcher
+}
+
+// outcome is what record found.
+type outcome struct {
+	stories []Story
+	dups    map[string]int // by kind label
+	primed  int
+	tooOld  int
+}
+
+// record files items, oldest first, and returns the new stories. An item
+// is known when its source id (per feed) or its canonical URL was seen at
+// any time within retention, or its story key (the normalised headline)
+// was first seen within the dedup window; a known item from a feed the
+// story does not list yet is appended to the story's sources.
+func (r *recorder) record(tx *bolt.Tx, items []Item) (outcome, error) {
+	seen := store.Bucket(tx, store.BucketSeen)
+	stories := store.Bucket(tx, store.BucketStories)
+	out := outcome{dups: map[string]int{}}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.Before(items[j].Published) })
+	for i := range items {
+		it := &items[i]
+		var idKey, urlKey []byte
+		if it.ID != "" {
+			idKey = seenKey(kindID, r.feed, it.ID)
+		}
+		if it.URL != "" {
+			urlKey = seenKey(kindURL, it.URL)
+		}
+		dk, byTitle := it.dedupKey()
+		storyKey := seenKey(kindStory, dk)
+		id := storyID(dk)
+
+		if first, sid, ok := decodeSeen(seen.Get(idKey)); idKey != nil && ok {
+			out.dups[dupID]++
+			// An item a feed keeps listing for longer than the retention
+			// would expire and come back as new: refresh its id entry
+			// once it is half-way to expiry (rarely, so polls stay cheap).
+			if r.now.Sub(first) > r.retention/2 {
+				if err := seen.Put(idKey, seenValue(r.now, sid)); err != nil {
+					return out, err
+				}
+			}
+			continue
+		}
+		if urlKey != nil {
+			if _, sid, ok := decodeSeen(seen.Get(urlKey)); ok {
+				out.dups[dupURL]++
+				if err := r.known(seen, stories, it, sid, idKey, nil); err != nil {
+					return out, err
+				}
+				continue
+			}
+		}
+		if first, sid, ok := decodeSeen(seen.Get(storyKey)); ok && r.now.Sub(first) <= r.window {
+			if byTitle {
+				out.dups[dupTitle]++
+			} else {
+				out.dups[dupID]++
+			}
+			if err := r.known(seen, stories, it, sid, idKey, urlKey); err != nil {
+				return out, err
+			}
+			continue
+		}
+
+		val := seenValue(r.now, id)
+		for _, k := range [][]byte{idKey, urlKey} {
+			if k != nil {
+				if err := seen.Put(k, val); err != nil {
+					return out, err
+				}
+			}
+		}
+		if !r.prime && !it.PublishedEstimated && r.now.Sub(it.Published) > r.maxAge {
+			out.tooOld++
+			continue
+		}
+		if err := seen.Put(storyKey, val); err != nil {
+			return out, err
+		}
+		s := r.newStory(it, id)
+		if err := putStory(stories, &s); err != nil {
+			return out, err
+		}
+		if r.prime {
+			out.primed++
+			continue
+		}
+		out.stories = append(out.stories, s)
+	}
+	return out, nil
+}
+
+// known records the keys of an item whose story exists and adds the item's
+// feed to the story's sources.
+func (r *recorder) known(seen, stories *bolt.Bucket, it *Item, sid string, keys ...[]byte) error {
+	val := seenValue(r.now, sid)
+	for _, k := range keys {
+		if k != nil {
+			if err := seen.Put(k, val); err != nil {
+				return err
+			}
+		}
+	}
+	s, ok := getStory(stories, sid)
+	if !ok || slices.ContainsFunc(s.Sources, func(ref SourceRef) bool { return ref.Feed == r.feed }) {
+		return nil
+	}
+	s.Sources = append(s.Sources, SourceRef{Feed: r.feed, ID: it.ID, Link: it.Link, Seen: r.now})
+	return putStory(stories, &s)
+}
+
+func (r *recorder) newStory(it *Item, id string) Story {
+	native := it.Tickers
+	if it.Filing != nil && it.Filing.CIK != "" {
+		native = append(slices.Clip(native), it.Filing.CIK)
+	}
+	res := r.matcher.Match(it.Title, it.Summary, native)
+	return Story{
+		ID:                 id,
+		Title:              it.Title,
+		Link:               it.Link,
+		Summary:            it.Summary,
+		Publisher:          it.Publisher,
+		Published:          it.Published,
+		PublishedEstimated: it.PublishedEstimated,
+		FirstSeen:          r.now,
+		Sources:            []SourceRef{{Feed: r.feed, ID: it.ID, Link: it.Link, Seen: r.now, First: true}},
+		Tickers:            res.Symbols(),
+		Match:              res,
+		Filing:             it.Filing,
+	}
+}
+
+func getStory(b *bolt.Bucket, id string) (Story, bool) {
+	raw := b.Get([]byte(id))
+	if len(raw) < 8 {
+		return Story{}, false
+	}
+	var s Story
+	if err := json.Unmarshal(raw[8:], &s); err != nil {
+		return Story{}, false
+	}
+	return s, true
+}
+
+func putStory(b *bolt.Bucket, s *Story) error {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode story: %w", err)
+	}
+	return b.Put([]byte(s.ID), append(binary.BigEndian.AppendUint64(nil, uint64(s.FirstSeen.UnixNano())), raw...))
+}
+
+// pruneSeen deletes seen-set entries and stories first seen before cutoff.
+// It collects keys before deleting: deleting under a bbolt cursor can skip
+// the next key.
+func pruneSeen(tx *bolt.Tx, cutoff time.Time) (int, error) {
+	n := 0
+	for _, name := range []string{store.BucketSeen, store.BucketStories} {
+		b := store.Bucket(tx, name)
+		var stale [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			if len(v) >= 8 && int64(binary.BigEndian.Uint64(v)) < cutoff.UnixNano() {
+				stale = append(stale, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		for _, k := range stale {
+			if err := b.Delete(k); err != nil {
+				return n, err
+			}
+		}
+		n += len(stale)
+	}
+	return n, nil
+}

@@ -1,0 +1,211 @@
+package feeds
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"go.uber.org/zap"
+
+	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/feeds/match"
+	"github.com/monitord/monitord/internal/store"
+)
+
+// pruneInterval is how often polls prune the seen-set as a side effect.
+const pruneInterval = time.Hour
+
+// Options are the optional dependencies of New. The zero value is the
+// production setup.
+type Options struct {
+	// Client makes the requests. nil means a client of its own over a
+	// clone of http.DefaultTransport (gzip handled by the transport).
+	// Timeouts come from each feed's timeout, not from the client.
+	Client *http.Client
+	// Limiter spaces requests per host. Pass the same one to every New of
+	// the process so that reloads never add up to more than a host
+	// allows; nil means one of its own.
+	Limiter *HostLimiter
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Jitter returns a uniform value in [0, 1) for backoff jitter; nil
+	// means math/rand/v2.
+	Jitter func() float64
+	// SkipPriming reports stories from a URL's first poll too, for
+	// `monitord once` on a scratch store.
+	SkipPriming bool
+}
+
+// Service builds and holds one Source per enabled feed of a
+// configuration. Build a new Service on every configuration reload; the
+// store, the Metrics and the HostLimiter outlive it.
+type Service struct {
+	store       *store.Store
+	metrics     *Metrics
+	log         *zap.Logger
+	news        config.News
+	fetcher     *fetcher
+	matcher     *match.Matcher
+	now         func() time.Time
+	jitter      func() float64
+	skipPriming bool
+	sources     []*Source
+
+	// pruneMu guards lastPrune; polls of different sources race to prune.
+	pruneMu   sync.Mutex
+	lastPrune time.Time
+}
+
+// New builds the sources of cfg's enabled feeds. It logs, once, each EDGAR
+// feed left disabled because the User-Agent names no contact.
+func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts Options) (*Service, error) {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	log = log.With(zap.String("component", "feeds"))
+	mt, err := match.New(cfg.Keywords, cfg.Tickers)
+	if err != nil {
+		return nil, fmt.Errorf("compile keywords: %w", err)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Jitter == nil {
+		opts.Jitter = rand.Float64
+	}
+	if opts.Limiter == nil {
+		opts.Limiter = NewHostLimiter()
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	s := &Service{
+		store: st, metrics: m, log: log, news: cfg.News, matcher: mt,
+		fetcher:     &fetcher{client: opts.Client, limiter: opts.Limiter, now: opts.Now},
+		now:         opts.Now,
+		jitter:      opts.Jitter,
+		skipPriming: opts.SkipPriming,
+	}
+	var names []string
+	for _, f := range cfg.Feeds {
+		flog := log.With(zap.String("feed", f.Name))
+		if !f.IsEnabled(cfg.Global) {
+			if f.Type == config.FeedEDGAR && f.Enabled == nil {
+				flog.Info("EDGAR feed disabled: the User-Agent names no contact; set global.user_agent to \"Company Name admin@example.com\"")
+			}
+			continue
+		}
+		src := &Source{
+			svc: s, feed: f, log: flog,
+			ua:      f.EffectiveUserAgent(cfg.Global),
+			timeout: durationOr(f.Timeout.D(), cfg.News.Timeout.D(), 20*time.Second),
+			maxBody: int64(f.MaxBodySize),
+		}
+		if src.maxBody <= 0 {
+			src.maxBody = max(int64(cfg.News.MaxBodySize), 1<<20)
+		}
+		src.targets = targetsFor(f, cfg.Tickers, flog)
+		s.sources = append(s.sources, src)
+		names = append(names, f.Name)
+	}
+	groups := make([]string, 0, len(cfg.Keywords))
+	for g := range cfg.Keywords {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups)
+	m.initialize(names, groups)
+	return s, nil
+}
+
+// Sources returns one Source per enabled feed, in configuration order.
+func (s *Service) Sources() []*Source { return slices.Clone(s.sources) }
+
+// targetsFor renders a feed's URLs: the URL itself, or one per ticker for
+// per_ticker feeds (only the feed's tickers when it lists some, and only
+// tickers with a CIK when the template needs one).
+func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []target {
+	if !f.PerTicker {
+		return []target{{url: f.URL}}
+	}
+	only := setOf(f.Tickers)
+	needsCIK := strings.Contains(f.URL, ".CIK")
+	var out []target
+	for _, t := range tickers {
+		if len(only) > 0 && !only[t.Symbol] {
+			continue
+		}
+		if needsCIK && t.CIK == "" {
+			log.Debug("Skipping ticker without a CIK", zap.String("ticker", t.Symbol))
+			continue
+		}
+		u, err := config.RenderURL(f.URL, t)
+		if err != nil {
+			// Validation renders every template; this is a bug, not input.
+			log.Error("Cannot render feed URL", zap.String("ticker", t.Symbol), zap.Error(err))
+			continue
+		}
+		out = append(out, target{url: u, symbol: t.Symbol})
+	}
+	if len(out) == 0 {
+		log.Info("Feed has no tickers to poll")
+	}
+	return out
+}
+
+func durationOr(ds ...time.Duration) time.Duration {
+	for _, d := range ds {
+		if d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// Prune forgets seen-set entries and stories first seen longer ago than
+// news.seen_retention, and the fetch state of URLs not polled for as long
+// (feeds or tickers since removed). Polls call it about once an hour; it
+// is exported for tests and tooling. It returns how many entries it
+// deleted.
+func (s *Service) Prune() (int, error) {
+	cutoff := s.now().Add(-s.news.SeenRetention.D())
+	n := 0
+	err := s.store.Update(func(tx *bolt.Tx) error {
+		a, err := pruneSeen(tx, cutoff)
+		if err != nil {
+			return err
+		}
+		b, err := pruneFeedState(tx, cutoff)
+		n = a + b
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune seen-set: %w", err)
+	}
+	return n, nil
+}
+
+// maybePrune prunes when the last prune is more than pruneInterval old.
+// A poll that finds another poll pruning moves on.
+func (s *Service) maybePrune() {
+	if !s.pruneMu.TryLock() {
+		return
+	}
+	defer s.pruneMu.Unlock()
+	now := s.now()
+	if now.Sub(s.lastPrune) < pruneInterval {
+		return
+	}
+	s.lastPrune = now
+	n, err := s.Prune()
+	switch {
+	case err != nil:
+		s.log.Error("Pruning the seen-set failed", zap.Error(err))
+	case n > 0:
+		s.log.Debug("Pruned the seen-set", zap.Int("entries", n))
+	}
+}

@@ -1,0 +1,277 @@
+package feeds
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"go.uber.org/zap"
+
+	"github.com/monitord/monitord/internal/config"
+)
+
+// Source is one configured feed: every URL it renders, its schedule, its
+// fetch limits and its state. The scheduler calls Poll; Poll is safe to
+// call concurrently (calls run one at a time).
+type Source struct {
+	svc     *Service
+	feed    config.Feed
+	targets []target
+	ua      string
+	timeout time.Duration
+	maxBody int64
+	log     *zap.Logger
+
+	// mu serialises polls: state is read at the start of a poll and
+	// written at its end.
+	mu sync.Mutex
+}
+
+// target is one URL of a feed: the feed's URL, or one rendering of a
+// per_ticker template.
+type target struct {
+	url string
+	// symbol is the ticker the URL was rendered for ("" for plain feeds).
+	symbol string
+}
+
+// Name is the feed's configured name.
+func (s *Source) Name() string { return s.feed.Name }
+
+// Schedule is the feed's cron spec (feeds[].schedule, or news.schedule),
+// to be parsed with config.ParseSchedule in the configured time zone.
+func (s *Source) Schedule() string { return s.feed.Schedule }
+
+// Timeout bounds one Poll: every URL's fetch timeout plus the politeness
+// spacing between them. Use it as the scheduled job's timeout.
+func (s *Source) Timeout() time.Duration {
+	n := time.Duration(max(len(s.targets), 1))
+	return n*(s.timeout+time.Second) + 5*time.Second
+}
+
+// Poll fetches every URL of the feed once and returns the stories that are
+// new: not seen before from any source, not older than news.max_item_age,
+// and not from a URL's first (priming) poll. Matched and unmatched stories
+// are both returned, oldest first; Story.Matched tells them apart.
+//
+// A URL that fails does not stop the others, except after a 429 or 5xx,
+// when the feed stops asking and backs off (later polls return nothing
+// until the backoff passes; each skip is counted). Poll then returns the
+// stories it found together with an error joining the failures, each an
+// *Error carrying a reason. Failures are already counted and logged (a
+// warning only when a URL's reason changes), so callers need not log them
+// again above Debug.
+func (s *Source) Poll(ctx context.Context) ([]Story, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name, m := s.feed.Name, s.svc.metrics
+	fs, err := loadFeedState(s.svc.store, name)
+	if err != nil {
+		return nil, fmt.Errorf("feed %q: load state: %w", name, err)
+	}
+	if now := s.svc.now(); now.Before(fs.BackoffUntil) {
+		m.pollSkips.WithLabelValues(name, skipBackoff).Inc()
+		s.log.Debug("Skipping poll during backoff", zap.Time("until", fs.BackoffUntil))
+		return nil, nil
+	}
+
+	var (
+		stories []Story
+		errs    []error
+		retry   *Error
+	)
+	for _, t := range s.targets {
+		got, err := s.pollURL(ctx, t)
+		stories = append(stories, got...)
+		if err == nil {
+			continue
+		}
+		errs = append(errs, err)
+		var fe *Error
+		if errors.As(err, &fe) && fe.Retryable() {
+			retry = fe
+			break
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	s.settle(&fs, errs, retry, ctx.Err() != nil)
+	if err := saveFeedState(s.svc.store, name, fs); err != nil {
+		errs = append(errs, fmt.Errorf("save state: %w", err))
+	}
+	m.failures.WithLabelValues(name).Set(float64(fs.Failures))
+	if !fs.LastSuccess.IsZero() {
+		m.lastSuccess.WithLabelValues(name).Set(float64(fs.LastSuccess.UnixNano()) / 1e9)
+	}
+	s.svc.maybePrune()
+	slices.SortStableFunc(stories, func(a, b Story) int { return a.Published.Compare(b.Published) })
+	if err := errors.Join(errs...); err != nil {
+		return stories, fmt.Errorf("feed %q: %w", name, err)
+	}
+	return stories, nil
+}
+
+// settle updates the feed's failure count and backoff after a poll.
+func (s *Source) settle(fs *feedState, errs []error, retry *Error, canceled bool) {
+	now := s.svc.now()
+	switch {
+	case len(errs) == 0:
+		fs.Failures, fs.Retryable, fs.LastSuccess = 0, 0, now
+		fs.BackoffUntil = time.Time{}
+	case canceled:
+		// Shutdown or reload: not the source's fault.
+	default:
+		fs.Failures++
+		if retry == nil {
+			fs.Retryable = 0
+			return
+		}
+		fs.Retryable++
+		d := backoffDelay(fs.Retryable, retry.RetryAfter, s.svc.jitter())
+		fs.BackoffUntil = now.Add(d)
+		s.log.Warn("Backing off", zap.Duration("for", d), zap.Int("failures", fs.Retryable), zap.Error(retry))
+	}
+}
+
+// pollURL fetches, parses and records one URL.
+func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
+	name, m, st := s.feed.Name, s.svc.metrics, s.svc.store
+	us, err := loadURLState(st, name, t.url)
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	resp, meta, err := s.svc.fetcher.fetch(ctx, fetchRequest{
+		url: t.url, userAgent: s.ua, timeout: s.timeout, maxBody: s.maxBody,
+		etag: us.ETag, lastModified: us.LastModified,
+	})
+	if meta.status != 0 {
+		m.responses.WithLabelValues(name, statusLabel(meta.status)).Inc()
+	}
+	if r := ReasonOf(err); err == nil || (r != ReasonRequest && r != ReasonCanceled) {
+		m.duration.WithLabelValues(name).Observe(meta.elapsed.Seconds())
+	}
+	if err != nil {
+		return nil, s.fail(t, &us, err)
+	}
+	m.bytes.WithLabelValues(name).Add(float64(len(resp.body)))
+	now := s.svc.now()
+	sum := sha256.Sum256(resp.body)
+	hash := hex.EncodeToString(sum[:])
+	if resp.notModified || (us.Primed && hash == us.BodyHash) {
+		result := resultNotModified
+		if !resp.notModified {
+			result = resultUnchanged
+			us.ETag, us.LastModified = resp.etag, resp.lastModified
+		}
+		m.fetches.WithLabelValues(name, result).Inc()
+		s.recovered(t, &us)
+		us.Touched = now
+		return nil, st.Update(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, us) })
+	}
+
+	items, err := Parse(s.feed.Type, resp.body, resp.contentType)
+	if err != nil {
+		return nil, s.fail(t, &us, err)
+	}
+	m.items.WithLabelValues(name).Add(float64(len(items)))
+	s.finish(items, t, now)
+	prime := !us.Primed && !s.svc.skipPriming
+	rec := recorder{
+		feed: name, now: now, prime: prime, matcher: s.svc.matcher,
+		window: s.svc.news.DedupWindow.D(), retention: s.svc.news.SeenRetention.D(), maxAge: s.svc.news.MaxItemAge.D(),
+	}
+	var out outcome
+	err = st.Update(func(tx *bolt.Tx) error {
+		o, err := rec.record(tx, items)
+		if err != nil {
+			return err
+		}
+		out = o
+		next := urlState{ETag: resp.etag, LastModified: resp.lastModified, BodyHash: hash, Primed: true, Touched: now}
+		return putURLState(tx, name, t.url, next)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: record items: %w", t.url, err)
+	}
+	m.fetches.WithLabelValues(name, resultOK).Inc()
+	s.recovered(t, &us)
+	m.newItems.WithLabelValues(name).Add(float64(len(out.stories)))
+	for kind, n := range out.dups {
+		m.duplicates.WithLabelValues(name, kind).Add(float64(n))
+	}
+	m.skipped.WithLabelValues(name, skipPrimed).Add(float64(out.primed))
+	m.skipped.WithLabelValues(name, skipTooOld).Add(float64(out.tooOld))
+	for _, story := range out.stories {
+		for _, g := range story.Match.Groups {
+			m.matches.WithLabelValues(name, g.Name).Inc()
+		}
+	}
+	if prime {
+		s.log.Info("Primed feed", zap.String("source", t.url), zap.Int("items", out.primed))
+	}
+	return out.stories, nil
+}
+
+// finish gives parsed items what only the source knows: its name, the
+// first-seen time standing in for missing or implausible dates, and the
+// tickers the feed's configuration attaches.
+func (s *Source) finish(items []Item, t target, now time.Time) {
+	for i := range items {
+		it := &items[i]
+		it.Feed = s.feed.Name
+		it.Published, it.PublishedEstimated = settleDate(it.Published, now)
+		switch {
+		case t.symbol != "" && s.feed.Type == config.FeedYahooSearch:
+			// q= is a search: a story Yahoo does not relate to the
+			// ticker is not about it just because the query found it.
+			if len(it.Tickers) == 0 {
+				it.Tickers = append(it.Tickers, t.symbol)
+			}
+		case t.symbol != "":
+			it.Tickers = append(it.Tickers, t.symbol)
+		case !s.feed.PerTicker:
+			it.Tickers = append(it.Tickers, s.feed.Tickers...)
+		}
+		it.Tickers = dedupStrings(it.Tickers)
+	}
+}
+
+// fail counts and logs a failed URL and remembers its reason; it returns
+// err wrapped with the URL.
+func (s *Source) fail(t target, us *urlState, err error) error {
+	name, m := s.feed.Name, s.svc.metrics
+	reason := ReasonOf(err)
+	m.fetches.WithLabelValues(name, resultError).Inc()
+	m.fetchErrors.WithLabelValues(name, reason).Inc()
+	err = fmt.Errorf("%s: %w", t.url, err)
+	switch {
+	case reason == ReasonCanceled:
+		s.log.Debug("Feed fetch cancelled", zap.String("source", t.url))
+		return err
+	case reason != us.LastReason:
+		s.log.Warn("Feed fetch failed", zap.String("source", t.url), zap.Error(err))
+	default:
+		s.log.Debug("Feed fetch failed again", zap.String("source", t.url), zap.Error(err))
+	}
+	us.LastReason, us.Touched = reason, s.svc.now()
+	next := *us
+	if uerr := s.svc.store.Update(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, next) }); uerr != nil {
+		return errors.Join(err, uerr)
+	}
+	return err
+}
+
+// recovered logs the first success after a failure.
+func (s *Source) recovered(t target, us *urlState) {
+	if us.LastReason != "" {
+		s.log.Info("Feed recovered", zap.String("source", t.url))
+		us.LastReason = ""
+	}
+}

@@ -1,0 +1,166 @@
+package feeds
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// maxUnescapePasses bounds how often cleanText re-reads text that still
+// looks like markup. Two covers feeds that escape their HTML twice
+// (&amp;lt;b&amp;gt;, &amp;nbsp;); the third pass is slack for one more
+// layer, and the bound keeps hostile input from looping.
+const maxUnescapePasses = 3
+
+// cleanText turns a title or description as a feed delivers it (possibly
+// HTML, possibly escaped once more than it should be) into plain text:
+// tags removed, entities decoded, whitespace collapsed to single spaces.
+func cleanText(s string) string {
+	for i := 0; i < maxUnescapePasses && strings.ContainsAny(s, "<&"); i++ {
+		next := stripHTML(s)
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return collapseSpace(s)
+}
+
+// blockTags are elements whose boundaries separate words; inline elements
+// (b, i, a, span, font) do not, so "rare <b>earth</b>" keeps its space and
+// "ear<b>th</b>" stays one word.
+var blockTags = map[string]bool{
+	"address": true, "article": true, "aside": true, "blockquote": true, "br": true,
+	"dd": true, "div": true, "dl": true, "dt": true, "figcaption": true, "figure": true,
+	"footer": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"header": true, "hr": true, "img": true, "li": true, "ol": true, "p": true, "pre": true,
+	"section": true, "table": true, "td": true, "th": true, "tr": true, "ul": true,
+}
+
+// stripHTML removes one layer of markup: text tokens are kept with their
+// entities decoded, tags are dropped (block tags become a space), and the
+// contents of script and style elements are discarded.
+func stripHTML(s string) string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	b.Grow(len(s))
+	skip := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch n := string(name); {
+			case n == "script" || n == "style":
+				skip++
+			case blockTags[n]:
+				b.WriteByte(' ')
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			switch n := string(name); {
+			case (n == "script" || n == "style") && skip > 0:
+				skip--
+			case blockTags[n]:
+				b.WriteByte(' ')
+			}
+		}
+	}
+}
+
+// collapseSpace trims s and folds every run of Unicode white space
+// (including the no-break spaces &nbsp; leaves behind) into one space. It
+// also drops control characters and invalid UTF-8.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			continue
+		case unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b':
+			space = b.Len() > 0
+			continue
+		case unicode.IsControl(r):
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// publisherSeparators are what aggregators put between a headline and the
+// publisher they append to it.
+var publisherSeparators = []string{" - ", " – ", " — ", " | "}
+
+// stripPublisher removes a trailing " - Publisher" from title when it names
+// publisher (compared without case). With an empty publisher and guess set
+// (a Google News item without <source>), it removes the last " - X" segment
+// when X is short enough to be a publisher's name.
+func stripPublisher(title, publisher string, guess bool) string {
+	for _, sep := range publisherSeparators {
+		i := strings.LastIndex(title, sep)
+		if i <= 0 {
+			continue
+		}
+		tail := strings.TrimSpace(title[i+len(sep):])
+		switch {
+		case publisher != "" && strings.EqualFold(tail, strings.TrimSpace(publisher)):
+			return strings.TrimSpace(title[:i])
+		case publisher == "" && guess && tail != "" && len(strings.Fields(tail)) <= 5:
+			return strings.TrimSpace(title[:i])
+		}
+	}
+	return title
+}
+
+// fingerprint is a headline reduced to what survives re-publication: lower
+// case, apostrophes dropped, every other run of punctuation and space made
+// one space. "MP Materials' Q3: Record NdPr Output." and "MP Materials Q3
+// record NdPr output" share it.
+func fingerprint(title string) string {
+	var b strings.Builder
+	b.Grow(len(title))
+	space := false
+	for _, r := range title {
+		switch {
+		case r == '\'' || r == '’' || r == '‘' || r == 'ʼ' || r == '`':
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// minFingerprintWords is the fewest words a headline needs before it is
+// trusted to identify a story across sources: "Press release" or "8-K"
+// would otherwise fold unrelated items together.
+const minFingerprintWords = 3
+
+// storyID derives a story's id from its dedup key, so every replica (and
+// every shard) that sees the story names it the same way.
+func storyID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:16])
+}
