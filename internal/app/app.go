@@ -152,6 +152,15 @@ func (a *App) Run(ctx context.Context, hup <-chan struct{}) error {
 	}()
 
 	runErr := a.applyInitial()
+	wdCtx, stopWatchdog := context.WithCancel(ctx)
+	wdDone := make(chan struct{})
+	go func() { // owned by Run: ends with wdCtx, before shutdown
+		defer close(wdDone)
+		a.watchdog(wdCtx)
+	}()
+	if runErr == nil {
+		a.notifyReady()
+	}
 	for runErr == nil {
 		select {
 		case <-ctx.Done():
@@ -164,6 +173,9 @@ func (a *App) Run(ctx context.Context, hup <-chan struct{}) error {
 		}
 		break
 	}
+	a.sdNotify("STOPPING=1")
+	stopWatchdog()
+	<-wdDone
 	if err := a.shutdown(); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -194,6 +206,8 @@ func (a *App) applyInitial() error {
 func (a *App) Reload() error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
+	a.notifyReloading()
+	defer a.notifyReady()
 	a.log.Info("Loading configuration file", zap.String("file", a.configName()))
 	cfg, err := a.loadConfig()
 	if err == nil {

@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -272,4 +274,53 @@ func TestStartupErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "store is in use by another process") {
 		t.Errorf("second daemon: got %v, want the lock error", err)
 	}
+}
+
+func TestSystemdNotify(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	t.Setenv("NOTIFY_SOCKET", sock)
+	t.Setenv("WATCHDOG_USEC", "100000")
+	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
+
+	msgs := make(chan string, 100)
+	go func() { // ends when conn is closed
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(msgs)
+				return
+			}
+			msgs <- string(buf[:n])
+		}
+	}()
+	expect := func(prefix string) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case m := <-msgs:
+				if strings.HasPrefix(m, prefix) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %q notification", prefix)
+			}
+		}
+	}
+	h := newHarness(t, goodConfig, nil)
+	expect("READY=1")
+	expect("WATCHDOG=1")
+	if code, _ := h.do(http.MethodPost, "/-/reload"); code != http.StatusOK {
+		t.Fatalf("reload: %d", code)
+	}
+	expect("RELOADING=1")
+	expect("READY=1")
+	h.stop()
+	expect("STOPPING=1")
 }

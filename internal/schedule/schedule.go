@@ -265,6 +265,16 @@ func (s *Scheduler) Stop(grace time.Duration) bool {
 	}
 }
 
+// Running reports whether jobs are being scheduled (applied and not stopped).
+func (s *Scheduler) Running() bool {
+	s.mu.Lock()
+	started := s.cron != nil
+	s.mu.Unlock()
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	return started && !s.stopping
+}
+
 // Next returns each job's next scheduled run, for status pages.
 func (s *Scheduler) Next() map[string]time.Time {
 	s.mu.Lock()
