@@ -38,9 +38,8 @@ func (b *backoff) remaining(now time.Time) time.Duration {
 	return 0
 }
 
-// fail records a failure at now and returns the new pause and whether the
-// reason differs from the previous failure's (for logging once per change).
-func (b *backoff) fail(now time.Time, reason string, retryAfter time.Duration) (time.Duration, bool) {
+// fail records a failure at now and returns the new pause.
+func (b *backoff) fail(now time.Time, reason string, retryAfter time.Duration) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.failures++
@@ -53,10 +52,9 @@ func (b *backoff) fail(now time.Time, reason string, retryAfter time.Duration) (
 	if retryAfter > d {
 		d = min(retryAfter, maxRetryAfter)
 	}
-	changed := reason != b.reason
 	b.reason = reason
 	b.until = now.Add(d)
-	return d, changed
+	return d
 }
 
 // succeed clears the failures and reports whether the source was failing.

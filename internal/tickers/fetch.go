@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -32,6 +33,10 @@ type fetcher struct {
 	// backoff holds one entry per source; the map is never written after
 	// construction, so reading it needs no lock.
 	backoff map[string]*backoff
+
+	// mu guards failing: each source's last logged failure reason.
+	mu      sync.Mutex
+	failing map[string]string
 }
 
 func newFetcher(cfg *config.Config, m *Metrics, log *zap.Logger, now func() time.Time) (*fetcher, error) {
@@ -67,6 +72,7 @@ func newFetcher(cfg *config.Config, m *Metrics, log *zap.Logger, now func() time
 		log:     log,
 		now:     now,
 		backoff: map[string]*backoff{},
+		failing: map[string]string{},
 	}
 	for _, s := range Sources {
 		f.backoff[s] = newBackoff(q.MinBackoff.D(), q.MaxBackoff.D(), rand.Float64)
@@ -83,8 +89,9 @@ type request struct {
 	// anyStatus hands non-2xx answers to the decoder instead of failing
 	// (the cookie seed URL answers 404 with the cookie we want).
 	anyStatus bool
-	// tolerant keeps a network error (an ad-blocked host) from pausing
-	// the source; the caller carries on without this answer.
+	// tolerant marks a side request (the cookie seed) that says little
+	// about the source's health: a network error (an ad-blocked host) does
+	// not pause the source and a success does not end its backoff.
 	tolerant bool
 }
 
@@ -111,8 +118,15 @@ func (f *fetcher) exchange(ctx context.Context, r request, decode func(*response
 		err = decode(resp)
 	}
 	f.metrics.observeRequest(r.source, time.Since(start), err, f.now())
+	if err == nil && r.tolerant {
+		return resp, nil
+	}
 	if err == nil {
-		if bo.succeed() {
+		f.mu.Lock()
+		was := f.failing[r.source]
+		delete(f.failing, r.source)
+		f.mu.Unlock()
+		if bo.succeed() || was != "" {
 			f.log.Info("Quote source recovered", zap.String("source", r.source))
 		}
 		f.metrics.setBackoff(r.source, time.Time{})
@@ -121,6 +135,8 @@ func (f *fetcher) exchange(ctx context.Context, r request, decode func(*response
 	re := asRequestError(r.source, err)
 	if backsOff(re.Reason) && !(r.tolerant && re.Reason == ReasonNetwork) {
 		f.pause(r.source, re)
+	} else {
+		f.logFailure(r.source, re, 0)
 	}
 	return resp, re
 }
@@ -138,14 +154,30 @@ func (f *fetcher) gate(source string) error {
 // pause starts or extends the source's backoff after the failure re.
 func (f *fetcher) pause(source string, re *RequestError) {
 	now := f.now()
-	d, changed := f.backoff[source].fail(now, re.Reason, re.RetryAfter)
+	d := f.backoff[source].fail(now, re.Reason, re.RetryAfter)
 	f.metrics.setBackoff(source, now.Add(d))
+	f.logFailure(source, re, d)
+}
+
+// logFailure logs a failed request: a warning when the source's failure
+// reason changes, debug while it repeats, so a long outage is one line.
+func (f *fetcher) logFailure(source string, re *RequestError, backoff time.Duration) {
+	if re.Reason == ReasonCanceled {
+		return
+	}
+	f.mu.Lock()
+	changed := f.failing[source] != re.Reason
+	f.failing[source] = re.Reason
+	f.mu.Unlock()
 	log := f.log.Debug
 	if changed {
 		log = f.log.Warn
 	}
-	log("Quote source backing off", zap.String("source", source), zap.String("reason", re.Reason),
-		zap.Duration("backoff", d), zap.NamedError("err", re))
+	fields := []zap.Field{zap.String("source", source), zap.String("reason", re.Reason), zap.NamedError("err", re)}
+	if backoff > 0 {
+		fields = append(fields, zap.Duration("backoff", backoff))
+	}
+	log("Quote request failed", fields...)
 }
 
 // roundTrip does the GET and reads at most limit bytes of the body.

@@ -48,11 +48,11 @@ type Quote struct {
 	Change      float64
 	ChangeRatio float64
 	// Volume is the regular session's volume so far.
-	Volume          int64
-	AvgVolume10Day  int64
-	AvgVolume3Month int64
-	DayHigh         float64
-	DayLow          float64
+	Volume           int64
+	AvgVolume10Day   int64
+	AvgVolume3Month  int64
+	DayHigh          float64
+	DayLow           float64
 	FiftyTwoWeekHigh float64
 	FiftyTwoWeekLow  float64
 	// MarketState is Yahoo's word for the exchange's session (PRE, REGULAR,

@@ -16,18 +16,18 @@ import (
 // Reasons a request to a source failed: the reason label of
 // monitord_quote_request_errors_total.
 const (
-	ReasonRateLimited  = "rate_limited"  // HTTP 429
-	ReasonServerError  = "server_error"  // HTTP 5xx
-	ReasonUnauthorized = "unauthorized"  // HTTP 401, "Invalid Crumb", "Invalid Cookie"
-	ReasonForbidden    = "forbidden"     // HTTP 403
-	ReasonNotFound     = "not_found"     // HTTP 404
-	ReasonClientError  = "client_error"  // other HTTP 4xx
-	ReasonBadCrumb     = "bad_crumb"     // getcrumb answered 200 without a usable token
-	ReasonTimeout      = "timeout"       // the request or the poll timed out
-	ReasonNetwork      = "network"       // connection refused, DNS, reset
-	ReasonCanceled     = "canceled"      // the caller gave up (shutdown)
+	ReasonRateLimited  = "rate_limited"   // HTTP 429
+	ReasonServerError  = "server_error"   // HTTP 5xx
+	ReasonUnauthorized = "unauthorized"   // HTTP 401, "Invalid Crumb", "Invalid Cookie"
+	ReasonForbidden    = "forbidden"      // HTTP 403
+	ReasonNotFound     = "not_found"      // HTTP 404
+	ReasonClientError  = "client_error"   // other HTTP 4xx
+	ReasonBadCrumb     = "bad_crumb"      // getcrumb answered 200 without a usable token
+	ReasonTimeout      = "timeout"        // the request or the poll timed out
+	ReasonNetwork      = "network"        // connection refused, DNS, reset
+	ReasonCanceled     = "canceled"       // the caller gave up (shutdown)
 	ReasonTooLarge     = "body_too_large" // over quotes.max_body_size
-	ReasonDecode       = "decode"        // malformed or unexpected JSON
+	ReasonDecode       = "decode"         // malformed or unexpected JSON
 	ReasonUpstream     = "upstream_error" // an error object inside a 200 answer
 )
 
