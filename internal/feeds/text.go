@@ -129,8 +129,8 @@ func stripPublisher(title, publisher string, guess bool) string {
 }
 
 // fingerprint is a headline reduced to what survives re-publication: lower
-// case, apostrophes dropped, every other run of punctuation and space made
-// one space. "MP Materials' Q3: Record NdPr Output." and "MP Materials Q3
+// case, apostrophes dropped, "&" read as "and", every other run of
+// punctuation and space made one space. "MP Materials' Q3: Record NdPr Output." and "MP Materials Q3
 // record NdPr output" share it.
 func fingerprint(title string) string {
 	var b strings.Builder
@@ -140,6 +140,14 @@ func fingerprint(title string) string {
 		switch {
 		case r == '\'' || r == '’' || r == '‘' || r == 'ʼ' || r == '`':
 			continue
+		case r == '&':
+			// "Rare Earths & Magnets" and "Rare Earths and Magnets" are
+			// the same headline edited by two desks.
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString("and")
+			space = true
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
