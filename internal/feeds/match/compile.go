@@ -12,8 +12,8 @@ import (
 // compiled is the immutable state behind a Matcher: one trie over folded
 // words holding every keyword term, alias, exclusion and exchange name.
 type compiled struct {
-	// vocab maps each folded word that some pattern uses to its id.
-	vocab map[string]int32
+	// vocab numbers the folded words that some pattern uses.
+	vocab *vocab
 	// root maps a word id to the trie node it leads to from the root, or 0.
 	root []int32
 	// next maps edge(node, word id) to the child node.
@@ -71,7 +71,7 @@ func edge(n, word int32) uint64 { return uint64(n)<<32 | uint64(uint32(word)) }
 
 func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*compiled, error) {
 	c := &compiled{
-		vocab:     map[string]int32{},
+		vocab:     newVocab(),
 		next:      map[uint64]int32{},
 		nodes:     make([]node, 1),
 		exchanges: exchanges(),
@@ -109,7 +109,7 @@ func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*c
 		}
 	}
 
-	c.root = make([]int32, len(c.vocab))
+	c.root = make([]int32, c.vocab.len())
 	for e, n := range c.next {
 		if e>>32 == 0 {
 			c.root[uint32(e)] = n
@@ -130,12 +130,7 @@ func (c *compiled) add(sc *scan, s string) (int32, error) {
 	}
 	n := int32(0)
 	for _, t := range sc.toks {
-		w := string(sc.wordOf(&t))
-		id, ok := c.vocab[w]
-		if !ok {
-			id = int32(len(c.vocab))
-			c.vocab[w] = id
-		}
+		id := c.vocab.add(string(sc.wordOf(&t)))
 		child, ok := c.next[edge(n, id)]
 		if !ok {
 			child = int32(len(c.nodes))

@@ -1,6 +1,10 @@
 package match
 
-import "slices"
+import (
+	"slices"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // Fields of an item, as bits: a phrase found in the title weighs more.
 const (
@@ -12,11 +16,12 @@ const (
 // scan is the scratch space of one Match call. Scans are recycled through
 // compiled.scans, so a warm Matcher allocates nothing per headline.
 type scan struct {
-	norm  []byte  // the NFKD form of non-ASCII text
-	words []byte  // folded words of the field being scanned
-	codes []byte  // words that could be ticker codes, as written
-	toks  []token // the words of the field being scanned
-	tmp   []byte  // a symbol being looked up
+	iter  norm.Iter // kept here: its buffers are too big for the stack
+	norm  []byte    // the NFKD form of non-ASCII text
+	words []byte    // folded words of the field being scanned
+	codes []byte    // words that could be ticker codes, as written
+	toks  []token   // the words of the field being scanned
+	tmp   []byte    // a symbol being looked up
 
 	// cur numbers the Match call; a node or ticker whose gen is not cur
 	// has not been seen in this call, which spares clearing them.

@@ -81,55 +81,60 @@ func isApostrophe(r rune) bool {
 	return r == '\'' || r == '\u2019' || r == '\u2018' || r == '\u02BC'
 }
 
+// tokState is the state of tokenize between characters.
+type tokState struct {
+	inWord   bool // inside a word
+	pendApos bool // an apostrophe follows the word so far; it joins the word only if a letter follows
+	upper    bool // the word so far could be a ticker code
+	prevWord bool // a word came before
+	wStart   int  // where the word starts in sc.words
+	cStart   int  // where the word starts in sc.codes
+	// The separator since the last word: its length in runes, how many of
+	// them are colons and other non-space characters, and whether it ends
+	// with '$'.
+	sepRunes, nColon, nOther int
+	lastDollar               bool
+}
+
 // tokenize appends the words of s to sc.toks, their folded forms to
-// sc.words and their codes to sc.codes. vocab gives word ids; nil leaves
-// every id -1. Text that is not ASCII is first put in Unicode compatibility
+// sc.words and their codes to sc.codes, with ids from v (-1 if v is nil).
+// Text that is not ASCII is first put in Unicode compatibility
 // decomposition (NFKD), which maps full-width forms, ligatures and
 // non-breaking spaces to their plain forms and splits accents off letters.
-func (sc *scan) tokenize(s string, vocab map[string]int32) {
+func (sc *scan) tokenize(s string, v *vocab) {
 	if !isASCII(s) {
-		sc.norm = norm.NFKD.AppendString(sc.norm[:0], s)
+		sc.norm = sc.norm[:0]
+		sc.iter.InitString(norm.NFKD, s)
+		for !sc.iter.Done() {
+			sc.norm = append(sc.norm, sc.iter.Next()...)
+		}
 		// sc.norm is not written again before tokenize returns, and no
 		// part of s outlives this call: words and codes are copied.
 		s = unsafe.String(unsafe.SliceData(sc.norm), len(sc.norm))
 	}
-	var (
-		inWord   bool // inside a word
-		pendApos bool // an apostrophe follows the word so far; it joins the word only if a letter follows
-		upper    bool // the word so far could be a ticker code
-		wStart   int  // where the word starts in sc.words
-		cStart   int  // where the word starts in sc.codes
-		sepFlags uint8
-		// The separator since the last word: its length in runes, and how
-		// many of them are colons and other non-space characters.
-		sepRunes, nColon, nOther int
-		lastDollar               bool // the separator so far ends with '$'
-		prevWord                 bool // a word came before in s
-	)
-	endWord := func() {
-		w := foldWord(sc.words[wStart:])
-		sc.words = sc.words[:wStart+len(w)]
-		t := token{word: span{int32(wStart), int32(len(w))}, id: -1, sep: sepFlags}
-		if upper {
-			t.code = span{int32(cStart), int32(len(sc.codes) - cStart)}
-		} else {
-			sc.codes = sc.codes[:cStart]
-		}
-		if vocab != nil {
-			if id, ok := vocab[string(w)]; ok {
-				t.id = id
-			}
-		}
-		sc.toks = append(sc.toks, t)
-		inWord, prevWord = false, true
-		sepRunes, nColon, nOther, lastDollar = 0, 0, 0, false
-		if pendApos {
-			// The apostrophe turned out to close a quotation, not to
-			// join two parts of a word: it starts the separator.
-			sepRunes, nOther, pendApos = 1, 1, false
-		}
-	}
+	var st tokState
 	for i := 0; i < len(s); {
+		if isWordByte(s[i]) {
+			// The common case: a run of ASCII letters and digits.
+			sc.wordChar(&st)
+			j := i
+			for ; j < len(s) && isWordByte(s[j]); j++ {
+				b := s[j]
+				if st.upper {
+					if 'A' <= b && b <= 'Z' || b <= '9' && len(sc.codes) > st.cStart {
+						sc.codes = append(sc.codes, b)
+					} else {
+						st.upper = false
+					}
+				}
+				if 'A' <= b && b <= 'Z' {
+					b += 'a' - 'A'
+				}
+				sc.words = append(sc.words, b)
+			}
+			i = j
+			continue
+		}
 		r, w := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, w = utf8.DecodeRuneInString(s[i:])
@@ -145,59 +150,94 @@ func (sc *scan) tokenize(s string, vocab map[string]int32) {
 		case clsMark:
 			continue
 		case clsWord:
-			if !inWord {
-				inWord, upper = true, true
-				wStart, cStart = len(sc.words), len(sc.codes)
-				sepFlags = 0
-				if nColon == 1 && nOther == 0 {
-					sepFlags |= sepColon
-				}
-				if lastDollar && (sepRunes >= 2 || !prevWord) {
-					sepFlags |= sepCashtag
-				}
-			} else if pendApos {
-				sc.words = append(sc.words, '\'')
-				pendApos, upper = false, false
-			}
-			if upper {
-				switch {
-				case 'A' <= r && r <= 'Z', '0' <= r && r <= '9' && len(sc.codes) > cStart:
-					sc.codes = append(sc.codes, byte(r))
-				default:
-					upper = false
-				}
-			}
-			if r < utf8.RuneSelf {
-				if 'A' <= r && r <= 'Z' {
-					r += 'a' - 'A'
-				}
-				sc.words = append(sc.words, byte(r))
-			} else {
-				sc.words = utf8.AppendRune(sc.words, unicode.ToLower(r))
-			}
+			sc.wordChar(&st)
+			st.upper = false
+			sc.words = utf8.AppendRune(sc.words, unicode.ToLower(r))
 			continue
 		case clsApos:
-			if inWord && !pendApos {
-				pendApos = true
+			if st.inWord && !st.pendApos {
+				st.pendApos = true
 				continue
 			}
 		}
-		if inWord {
-			endWord()
+		if st.inWord {
+			sc.endWord(&st, v)
 		}
-		sepRunes++
-		lastDollar = cls == clsDollar
+		st.sepRunes++
+		st.lastDollar = cls == clsDollar
 		switch cls {
 		case clsColon:
-			nColon++
+			st.nColon++
 		case clsSpace:
 		default:
-			nOther++
+			st.nOther++
 		}
 	}
-	if inWord {
-		endWord()
+	if st.inWord {
+		sc.endWord(&st, v)
 	}
+}
+
+// wordChar starts a word, or joins a pending apostrophe to the current one,
+// before a letter or digit is appended.
+func (sc *scan) wordChar(st *tokState) {
+	if st.inWord {
+		if st.pendApos {
+			sc.words = append(sc.words, '\'')
+			st.pendApos, st.upper = false, false
+		}
+		return
+	}
+	st.inWord, st.upper = true, true
+	st.wStart, st.cStart = len(sc.words), len(sc.codes)
+	var sep uint8
+	if st.nColon == 1 && st.nOther == 0 {
+		sep |= sepColon
+	}
+	if st.lastDollar && (st.sepRunes >= 2 || !st.prevWord) {
+		sep |= sepCashtag
+	}
+	sc.toks = append(sc.toks, token{sep: sep})
+}
+
+// endWord folds the current word and completes its token.
+func (sc *scan) endWord(st *tokState, v *vocab) {
+	w := foldWord(sc.words[st.wStart:])
+	sc.words = sc.words[:st.wStart+len(w)]
+	t := &sc.toks[len(sc.toks)-1]
+	t.word = span{int32(st.wStart), int32(len(w))}
+	t.id = -1
+	if st.upper {
+		t.code = span{int32(st.cStart), int32(len(sc.codes) - st.cStart)}
+	} else {
+		sc.codes = sc.codes[:st.cStart]
+	}
+	if v != nil {
+		t.id = v.lookup(w)
+	}
+	st.inWord, st.prevWord = false, true
+	st.sepRunes, st.nColon, st.nOther, st.lastDollar = 0, 0, 0, false
+	if st.pendApos {
+		// The apostrophe turned out to close a quotation, not to join two
+		// parts of a word: it starts the separator.
+		st.sepRunes, st.nOther, st.pendApos = 1, 1, false
+	}
+}
+
+// isWordByte reports whether b is an ASCII letter or digit, testing bit b
+// of a 128-bit set held in two constants.
+func isWordByte(b byte) bool {
+	const (
+		digits  = 0x03FF000000000000 // bits '0'..'9' of the first 64
+		letters = 0x07FFFFFE07FFFFFE // bits 'A'..'Z' and 'a'..'z' of the next 64
+	)
+	switch {
+	case b < 64:
+		return digits>>b&1 != 0
+	case b < 128:
+		return letters>>(b-64)&1 != 0
+	}
+	return false
 }
 
 // isASCII reports whether s is plain ASCII, which needs no normalisation.

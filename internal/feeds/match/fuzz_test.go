@@ -1,0 +1,95 @@
+package match
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/monitord/monitord/internal/config"
+)
+
+// TestReference holds the reference matcher to the headline table, so that
+// the fuzz tests compare the Matcher with something known to be right.
+func TestReference(t *testing.T) {
+	rm := newRefMatcher(testGroups(), testTickers())
+	m := newTestMatcher(t)
+	for _, h := range headlines() {
+		got := rm.Match(h.title, h.summary, h.native)
+		want := Result{Groups: h.groups, Tickers: h.tickers}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(Result{}, "Score")); diff != "" {
+			t.Errorf("reference Match(%q) (-want +got):\n%s", h.title, diff)
+		}
+		if diff := cmp.Diff(got, m.Match(h.title, h.summary, h.native), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Match(%q) differs from the reference (-reference +matcher):\n%s", h.title, diff)
+		}
+	}
+}
+
+// FuzzMatch checks that the Matcher never panics and agrees with the
+// reference on arbitrary headlines, summaries and native tags (joined by
+// '|' in the fuzz input).
+func FuzzMatch(f *testing.F) {
+	for _, h := range headlines() {
+		f.Add(h.title, h.summary, strings.Join(h.native, "|"))
+	}
+	for _, s := range []string{
+		"rare&amp;amp;nbsp;earth&#x2019;s <a href='x'>NdPr</a> &rsquo;s",
+		"$MP US$MP $$MP ($NB) (NYSE : MP) (NYSE::MP) (TSX-V: UCU) NYSE American:TMQ",
+		"Ｍ́Ｐ Ｍａｔｅｒｉａｌｓ （ＮＹＳＥ：ＭＰ） rare earth'\u0301s",
+		"\xff\xfe rare \xc3 earth <b <i>x</i> &#99999999; &amp",
+		"o'neill's ''quoted'' rock'n'roll earths' taxes batches",
+	} {
+		f.Add(s, s, "NYSE:MP|1801368")
+	}
+	m, err := New(testGroups(), testTickers())
+	if err != nil {
+		f.Fatal(err)
+	}
+	rm := newRefMatcher(testGroups(), testTickers())
+	f.Fuzz(func(t *testing.T, title, summary, native string) {
+		var tags []string
+		if native != "" {
+			tags = strings.Split(native, "|")
+		}
+		got, want := m.Match(title, summary, tags), rm.Match(title, summary, tags)
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Match(%q, %q, %q) (-reference +matcher):\n%s", title, summary, tags, diff)
+		}
+	})
+}
+
+// FuzzTerms checks the compiler with arbitrary terms and aliases: one term
+// is a keyword, an exclusion and an alias of a ticker that is also on an
+// exchange, and the Matcher must agree with the reference on any text.
+func FuzzTerms(f *testing.F) {
+	f.Add("rare earth", "Rare-Earths (NYSE: RE) rare earth's")
+	f.Add("Nasdaq", "Nasdaq: RE and nasdaq")
+	f.Add("TSX-V", "TSX V: RE, (TSXV: RE) tsx-v")
+	f.Add("&amp;nbsp;", "x")
+	f.Add("ＮｄＰｒ", "ndpr NdPr Nd-Pr")
+	f.Fuzz(func(t *testing.T, term, text string) {
+		groups := map[string]config.KeywordGroup{
+			"a": {Any: []string{term, "earth"}},
+			"b": {All: []string{"earth", term}},
+			"c": {Any: []string{"earth"}, None: []string{term}},
+		}
+		tickers := []config.Ticker{
+			{Symbol: "RE", Aliases: []string{term}},
+			{Symbol: "RE.V", Aliases: []string{"earth"}, Exclude: []string{term}},
+		}
+		m, err := New(groups, tickers)
+		if err != nil {
+			if !strings.Contains(err.Error(), "has no letters or digits") {
+				t.Fatalf("New(%q): %v", term, err)
+			}
+			return
+		}
+		rm := newRefMatcher(groups, tickers)
+		got, want := m.Match(text, term, nil), rm.Match(text, term, nil)
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("term %q: Match(%q) (-reference +matcher):\n%s", term, text, diff)
+		}
+	})
+}
