@@ -40,6 +40,8 @@ func FuzzMatch(f *testing.F) {
 		"Ｍ́Ｐ Ｍａｔｅｒｉａｌｓ （ＮＹＳＥ：ＭＰ） rare earth'\u0301s",
 		"\xff\xfe rare \xc3 earth <b <i>x</i> &#99999999; &amp",
 		"o'neill's ''quoted'' rock'n'roll earths' taxes batches",
+		"rare e" + strings.Repeat("\u0301", 40) + "arth NdPr\u034f NYSE:\u0301MP $\u0301MP",
+		strings.Repeat("rare earth (NYSE: MP) $LAC Lithium Americas (Argentina) ", 200),
 	} {
 		f.Add(s, s, "NYSE:MP|1801368")
 	}

@@ -1,20 +1,44 @@
 // Package match decides which keyword groups and which watched tickers a
 // news headline concerns.
 //
-// Text is folded the same way on both sides (configured terms and
-// headlines): Unicode compatibility decomposition (full-width forms,
-// ligatures, non-breaking spaces), accents dropped, lower case, curly
-// apostrophes made straight, leftover HTML tags and entities read as
-// spaces, and every run of characters that are neither letters nor digits
-// read as one word break. Each word then loses a possessive "'s" and a
-// plural "s" or "es" (see foldWord), so "Rare-Earths", "rare earth's" and
-// "RARE EARTH" all read as the phrase "rare earth". Terms match whole words
-// only: "magnet" does not match "magnetic", and "NdPr" is one word that
-// "Nd-Pr" (two words) does not match.
+// # Folding
 //
-// All terms, aliases, exclusions and exchange names live in one trie keyed
-// by word ids, so a headline is read once whatever the size of the
-// configuration, with no regular expressions on the hot path.
+// Text is folded the same way on both sides, configured phrases and
+// headlines: Unicode compatibility decomposition (full-width forms,
+// ligatures, non-breaking spaces), accents dropped, lower case, curly
+// apostrophes made straight, leftover HTML tags and entities read as spaces
+// (apostrophe entities as apostrophes, "&amp;nbsp;" too), and every run of
+// characters that are neither letters nor digits read as one word break.
+// Apostrophes stay inside a word only between letters. Each word then loses
+// a possessive "'s" and a plural "s" or "es" (see foldPlural), so
+// "Rare-Earths", "rare earth's" and "RARE EARTH" are all the phrase "rare
+// earth". Phrases match whole words only: "magnet" does not match
+// "magnetic", and "NdPr" is one word that "Nd-Pr" (two words) does not
+// match. A phrase does not run from the title into the summary.
+//
+// # Keyword groups
+//
+// A group matches when at least one of its any terms is present (if it has
+// any), every all term is present, and no none term is present anywhere in
+// the title or summary.
+//
+// # Tickers
+//
+// An item concerns a watched ticker when the source attached it (native),
+// or the text names it by cashtag ("$MP"), by exchange form ("(NYSE: MP)",
+// "NYSE American: TMQ", "TSXV: UCU", "OTCQX: UURAF") or by one of its
+// aliases. Cashtags and exchange codes must be written in capitals, after
+// a '$' or after an exchange name and a colon: a bare "MP", "LAC" or "NB" in
+// prose tags nothing. An exclusion phrase found anywhere in the item
+// cancels the ticker's alias and exchange-form tags (not cashtags or native
+// tags). Only watched symbols are returned.
+//
+// # Implementation
+//
+// Terms, aliases, exclusions and exchange names live in one trie keyed by
+// word ids, so a headline is tokenized once and walked once whatever the
+// size of the configuration, with no regular expressions and, with a
+// reused Result, no allocation.
 package match
 
 import (
@@ -43,38 +67,6 @@ type Matcher struct {
 	c *compiled
 }
 
-// Result says which groups and tickers an item concerns. A Result passed to
-// MatchInto is overwritten and its slices are reused: call Clone before
-// keeping it beyond the next MatchInto.
-type Result struct {
-	// Groups are the keyword groups that matched, sorted by name.
-	Groups []GroupHit
-	// Tickers are the watched tickers the item concerns, sorted by symbol.
-	Tickers []TickerHit
-	// Score ranks how strongly the item concerns its groups and tickers;
-	// see the package documentation of score for the formula.
-	Score float64
-}
-
-// GroupHit is one keyword group that matched.
-type GroupHit struct {
-	// Name is the group's key in the configuration.
-	Name string
-	// Terms are the group's any and all terms that hit, as written in the
-	// configuration, in configuration order; terms that fold to the same
-	// phrase ("rare earth", "rare-earth") are reported once, by the first.
-	Terms []string
-}
-
-// TickerHit is one watched ticker that an item concerns.
-type TickerHit struct {
-	// Symbol is the watchlist symbol.
-	Symbol string
-	// How is the strongest way it was found: HowNative, HowCashtag,
-	// HowExchange or HowAlias.
-	How string
-}
-
 // New compiles keyword groups and the watchlist into a Matcher. It fails
 // only on configurations that validation should already have refused, such
 // as a term with no letters or digits.
@@ -101,45 +93,4 @@ func (m *Matcher) Match(title, summary string, native []string) Result {
 // looping over headlines with one Result allocates nothing per headline.
 func (m *Matcher) MatchInto(dst *Result, title, summary string, native []string) {
 	m.c.match(dst, title, summary, native)
-}
-
-// Matched reports whether any keyword group matched.
-func (r Result) Matched() bool { return len(r.Groups) > 0 }
-
-// Symbols returns the symbols of the tagged tickers, sorted.
-func (r Result) Symbols() []string {
-	return r.AppendSymbols(nil)
-}
-
-// AppendSymbols appends the symbols of the tagged tickers to dst.
-func (r Result) AppendSymbols(dst []string) []string {
-	for _, t := range r.Tickers {
-		dst = append(dst, t.Symbol)
-	}
-	return dst
-}
-
-// GroupNames returns the names of the matched groups, sorted.
-func (r Result) GroupNames() []string {
-	var out []string
-	for _, g := range r.Groups {
-		out = append(out, g.Name)
-	}
-	return out
-}
-
-// Clone returns a deep copy of r that later MatchInto calls on r do not
-// change.
-func (r Result) Clone() Result {
-	out := Result{Score: r.Score}
-	if r.Groups != nil {
-		out.Groups = make([]GroupHit, len(r.Groups))
-		for i, g := range r.Groups {
-			out.Groups[i] = GroupHit{Name: g.Name, Terms: append([]string(nil), g.Terms...)}
-		}
-	}
-	if r.Tickers != nil {
-		out.Tickers = append([]TickerHit(nil), r.Tickers...)
-	}
-	return out
 }

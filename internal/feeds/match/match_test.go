@@ -1,7 +1,9 @@
 package match
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -215,4 +217,54 @@ func TestTokenize(t *testing.T) {
 			t.Errorf("words(%q): got %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestConcurrent runs one Matcher from several goroutines; with -race it
+// checks that Match shares nothing mutable between calls.
+func TestConcurrent(t *testing.T) {
+	m := newTestMatcher(t)
+	hs := headlines()
+	want := make([]Result, len(hs))
+	for i, h := range hs {
+		want[i] = m.Match(h.title, h.summary, h.native)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			var r Result
+			for i, h := range hs {
+				m.MatchInto(&r, h.title, h.summary, h.native)
+				if diff := cmp.Diff(want[i], r, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("concurrent Match(%q) (-want +got):\n%s", h.title, diff)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func ExampleMatcher_Match() {
+	m, err := New(map[string]config.KeywordGroup{
+		"rare_earth": {Any: []string{"rare earth", "NdPr"}, None: []string{"rare earth frontier"}},
+	}, []config.Ticker{
+		{Symbol: "MP", Aliases: []string{"MP Materials"}},
+		{Symbol: "LAC", Aliases: []string{"Lithium Americas"}, Exclude: []string{"Lithium Americas (Argentina)"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, title := range []string{
+		"MP Materials’ Rare-Earths output jumps - Reuters",
+		"UK MP questions rare earth strategy",
+		"Lithium Americas (Argentina) (TSX: LAC) renames itself",
+		"Lithium Americas Corp. (NYSE: LAC) draws DOE loan",
+	} {
+		r := m.Match(title, "", nil)
+		fmt.Printf("%s: groups %v, tickers %v, score %v\n", title, r.GroupNames(), r.Tickers, r.Score)
+	}
+	// Output:
+	// MP Materials’ Rare-Earths output jumps - Reuters: groups [rare_earth], tickers [{MP alias}], score 4
+	// UK MP questions rare earth strategy: groups [rare_earth], tickers [], score 2
+	// Lithium Americas (Argentina) (TSX: LAC) renames itself: groups [], tickers [], score 0
+	// Lithium Americas Corp. (NYSE: LAC) draws DOE loan: groups [], tickers [{LAC exchange}], score 2
 }
