@@ -228,6 +228,8 @@ keywords:
     any: ["uranium", "graphite", "lithium"]
 `
 
+func loadConfig(text string) (*config.Config, error) { return config.Load([]byte(text), "") }
+
 // config loads testConfigHead plus the given feeds section, with {{srv}}
 // replaced by the fake server's URL.
 func (h *harness) config(feeds string) *config.Config {

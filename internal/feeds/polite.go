@@ -57,9 +57,9 @@ func (h *HostLimiter) Wait(ctx context.Context, rawURL string) error {
 	h.mu.Lock()
 	hl := h.limiters[key]
 	if hl == nil {
+		h.evictLocked(now)
 		hl = &hostLimit{l: rate.NewLimiter(limit, burst)}
 		h.limiters[key] = hl
-		h.evictLocked(now)
 	}
 	hl.lastUsed = now
 	// Reserving under the lock keeps the order of concurrent callers and

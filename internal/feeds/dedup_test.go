@@ -1,0 +1,206 @@
+package feeds
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// emptyRSS primes a source without giving it any story.
+var emptyRSS = []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>empty</title></channel></rss>`)
+
+// TestCrossSourceDedup follows one press release through the wire
+// (GlobeNewswire), Google News ("Headline - Publisher", twice, with case and
+// punctuation changed), Yahoo's search JSON (re-published) and Yahoo's RSS
+// (same article URL with ?.tsrc=rss): one story, with every source listed in
+// the order it arrived.
+func TestCrossSourceDedup(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.config(`
+feeds:
+  - name: globenewswire
+    type: globenewswire
+    url: "{{srv}}/gnw"
+  - name: google-news
+    url: "{{srv}}/gn"
+  - name: yahoo-search
+    type: yahoo_search
+    url: "{{srv}}/search?q={{.Symbol}}"
+    per_ticker: true
+    tickers: [MP]
+  - name: yahoo-headlines
+    url: "{{srv}}/rss?s={{.Symbol}}"
+    per_ticker: true
+    tickers: [MP]
+`)
+	svc := h.service(cfg)
+	for _, uri := range []string{"/gnw", "/gn", "/rss?s=MP"} {
+		h.server.set(uri, reply{body: emptyRSS})
+	}
+	h.server.set("/search?q=MP", reply{body: []byte(`{"news":[]}`)})
+	for _, src := range svc.Sources() {
+		h.poll(src) // prime on empty bodies
+	}
+
+	h.clock.Advance(time.Minute)
+	h.server.set("/gnw", reply{body: readTestdata(t, "globenewswire-public.xml")})
+	h.server.set("/gn", reply{body: readTestdata(t, "google-news-rare-earth.xml")})
+	h.server.set("/search?q=MP", reply{body: readTestdata(t, "yahoo-search-mp.json")})
+	h.server.set("/rss?s=MP", reply{body: readTestdata(t, "yahoo-headline-mp.xml")})
+
+	const headline = "MP Materials Announces Record NdPr Oxide Production and Magnet Plant Milestone"
+	type polled struct {
+		feed   string
+		titles []string
+	}
+	var got []polled
+	for _, src := range svc.Sources() {
+		got = append(got, polled{src.Name(), titles(h.poll(src))})
+		h.clock.Advance(time.Minute)
+	}
+	want := []polled{
+		{"globenewswire", []string{headline, "Ucore Commissions RapidSX Demonstration Line in Louisiana", "Acme Widgets Declares Quarterly Dividend"}},
+		{"google-news", []string{"Lynas says heavy rare earths separation in Malaysia is on schedule", "Rare earth magnets: why carmakers are stockpiling"}},
+		{"yahoo-search", []string{"Trilogy Metals and partner file updated Arctic copper-cobalt plan", "Stocks making the biggest moves midday"}},
+		{"yahoo-headlines", []string{"Rare Earth Stocks Jump on Commerce Update"}},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(polled{})); diff != "" {
+		t.Fatalf("new stories per source (-want +got):\n%s", diff)
+	}
+
+	story := h.storedStory(storyID("title:" + fingerprint(headline)))
+	var feeds []string
+	for _, s := range story.Sources {
+		feeds = append(feeds, s.Feed)
+	}
+	if diff := cmp.Diff([]string{"globenewswire", "google-news", "yahoo-search", "yahoo-headlines"}, feeds); diff != "" {
+		t.Errorf("story sources (-want +got):\n%s", diff)
+	}
+	if !story.Sources[0].First || story.Sources[1].First {
+		t.Errorf("first source not marked: %+v", story.Sources)
+	}
+	if diff := cmp.Diff([]string{"MP"}, story.Tickers); diff != "" {
+		t.Errorf("tickers (-want +got):\n%s", diff)
+	}
+
+	err := testutil.GatherAndCompare(h.reg, strings.NewReader(`
+# HELP monitord_feed_duplicates_total Items recognised as already seen, by the key that matched (id, url, title).
+# TYPE monitord_feed_duplicates_total counter
+monitord_feed_duplicates_total{feed="globenewswire",kind="id"} 0
+monitord_feed_duplicates_total{feed="globenewswire",kind="title"} 0
+monitord_feed_duplicates_total{feed="globenewswire",kind="url"} 0
+monitord_feed_duplicates_total{feed="google-news",kind="id"} 0
+monitord_feed_duplicates_total{feed="google-news",kind="title"} 2
+monitord_feed_duplicates_total{feed="google-news",kind="url"} 0
+monitord_feed_duplicates_total{feed="yahoo-headlines",kind="id"} 0
+monitord_feed_duplicates_total{feed="yahoo-headlines",kind="title"} 0
+monitord_feed_duplicates_total{feed="yahoo-headlines",kind="url"} 1
+monitord_feed_duplicates_total{feed="yahoo-search",kind="id"} 0
+monitord_feed_duplicates_total{feed="yahoo-search",kind="title"} 1
+monitord_feed_duplicates_total{feed="yahoo-search",kind="url"} 0
+# HELP monitord_feed_new_items_total Items reported as new stories, matched or not.
+# TYPE monitord_feed_new_items_total counter
+monitord_feed_new_items_total{feed="globenewswire"} 3
+monitord_feed_new_items_total{feed="google-news"} 2
+monitord_feed_new_items_total{feed="yahoo-headlines"} 1
+monitord_feed_new_items_total{feed="yahoo-search"} 2
+# HELP monitord_feed_matches_total New stories that matched a keyword group, by feed and group.
+# TYPE monitord_feed_matches_total counter
+monitord_feed_matches_total{feed="globenewswire",group="critical_minerals"} 0
+monitord_feed_matches_total{feed="globenewswire",group="rare_earth"} 1
+monitord_feed_matches_total{feed="google-news",group="critical_minerals"} 0
+monitord_feed_matches_total{feed="google-news",group="rare_earth"} 2
+monitord_feed_matches_total{feed="yahoo-headlines",group="critical_minerals"} 0
+monitord_feed_matches_total{feed="yahoo-headlines",group="rare_earth"} 1
+monitord_feed_matches_total{feed="yahoo-search",group="critical_minerals"} 0
+monitord_feed_matches_total{feed="yahoo-search",group="rare_earth"} 0
+`), "monitord_feed_duplicates_total", "monitord_feed_new_items_total", "monitord_feed_matches_total")
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDedupWindow: the same headline after news.dedup_window is news again
+// (a recurring headline), and within it is not.
+func TestDedupWindow(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.config(`
+news:
+  dedup_window: 1h
+feeds:
+  - name: a
+    url: "{{srv}}/a"
+  - name: b
+    url: "{{srv}}/b"
+`)
+	svc := h.service(cfg)
+	h.server.set("/a", reply{body: emptyRSS})
+	h.server.set("/b", reply{body: emptyRSS})
+	h.poll(h.source(svc, "a"))
+	h.poll(h.source(svc, "b"))
+
+	h.server.set("/a", reply{body: rssBody([3]string{"a1", "Neodymium price index hits record", "Wed, 26 Aug 2026 14:50:00 GMT"})})
+	if got := h.poll(h.source(svc, "a")); len(got) != 1 {
+		t.Fatalf("source a: %v", titles(got))
+	}
+	h.clock.Advance(30 * time.Minute)
+	h.server.set("/b", reply{body: rssBody([3]string{"b1", "Neodymium Price Index Hits Record", "Wed, 26 Aug 2026 15:20:00 GMT"})})
+	if got := h.poll(h.source(svc, "b")); len(got) != 0 {
+		t.Fatalf("within the window: %v, want a duplicate", titles(got))
+	}
+	h.clock.Advance(2 * time.Hour)
+	h.server.set("/b", reply{body: rssBody([3]string{"b2", "Neodymium price index hits record", "Wed, 26 Aug 2026 17:20:00 GMT"})})
+	if got := h.poll(h.source(svc, "b")); len(got) != 1 {
+		t.Fatalf("after the window: %v, want a new story", titles(got))
+	}
+}
+
+// TestShortTitlesDoNotFold: "Press release" from two wires is not one story.
+func TestShortTitlesDoNotFold(t *testing.T) {
+	h := newHarness(t)
+	svc := h.service(h.config(deskFeed), func(o *Options) { o.SkipPriming = true })
+	h.server.set("/desk.xml", reply{body: rssBody(
+		[3]string{"p1", "Press release", "Wed, 26 Aug 2026 10:00:00 GMT"},
+		[3]string{"p2", "Press release", "Wed, 26 Aug 2026 11:00:00 GMT"},
+	)})
+	if got := h.poll(h.source(svc, "desk")); len(got) != 2 {
+		t.Errorf("got %v, want two stories", titles(got))
+	}
+}
+
+func TestEDGARFilingsFoldByAccession(t *testing.T) {
+	h := newHarness(t)
+	h.server.set("/company", reply{body: readTestdata(t, "edgar-mp-8k.atom")})
+	cfg := h.config(`
+news:
+  max_item_age: 60d
+feeds:
+  - name: edgar-company
+    type: edgar
+    url: "{{srv}}/company"
+  - name: edgar-company-copy
+    type: edgar
+    url: "{{srv}}/company"
+`)
+	svc := h.service(cfg, func(o *Options) { o.SkipPriming = true })
+	got := h.poll(h.source(svc, "edgar-company"))
+	if len(got) != 3 {
+		t.Fatalf("got %v", titles(got))
+	}
+	// Every 8-K has the same EDGAR title; filings must not fold by it.
+	for _, s := range got {
+		if s.Filing == nil || s.Filing.CIK != "0001801368" {
+			t.Errorf("%q: filing %+v", s.Title, s.Filing)
+		}
+		if diff := cmp.Diff([]string{"MP"}, s.Tickers); diff != "" {
+			t.Errorf("%q: tickers from the CIK (-want +got):\n%s", s.Title, diff)
+		}
+	}
+	if again := h.poll(h.source(svc, "edgar-company-copy")); len(again) != 0 {
+		t.Errorf("second feed re-reported %v", titles(again))
+	}
+	assertCounter(t, h.metrics.duplicates.WithLabelValues("edgar-company-copy", dupURL), 3)
+}
