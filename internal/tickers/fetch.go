@@ -165,6 +165,12 @@ func (f *fetcher) logFailure(source string, re *RequestError, backoff time.Durat
 	if re.Reason == ReasonCanceled {
 		return
 	}
+	if re.Reason == ReasonNotFound {
+		// A symbol the source does not know, not a source failure: the
+		// poller reports it per symbol.
+		f.log.Debug("Quote request failed", zap.String("source", source), zap.String("reason", re.Reason), zap.NamedError("err", re))
+		return
+	}
 	f.mu.Lock()
 	changed := f.failing[source] != re.Reason
 	f.failing[source] = re.Reason

@@ -201,8 +201,8 @@ func (p *Poller) pollable(s Session) bool {
 
 // Stale returns the symbols that, while a polled session is open, had no
 // fresh quote (one newer than the quote before it) for quotes.stale_after,
-// counting from the latest of that fresh quote, the session's start and the
-// poller's start.
+// counting from the later of that fresh quote (or, for a symbol never
+// quoted, the poller's start) and the session's start.
 func (p *Poller) Stale(now time.Time) []string {
 	sess := p.Session(now)
 	if sess == SessionClosed || (p.cfg.MarketHoursOnly && !p.pollable(sess)) {
@@ -213,7 +213,11 @@ func (p *Poller) Stale(now time.Time) []string {
 	defer p.mu.Unlock()
 	var out []string
 	for _, s := range p.symbols {
-		ref := latest(p.lastFresh[s], start, p.started)
+		ref, ok := p.lastFresh[s]
+		if !ok {
+			ref = p.started
+		}
+		ref = latest(ref, start)
 		if now.Sub(ref) > p.cfg.StaleAfter.D() {
 			out = append(out, s)
 		}
