@@ -94,3 +94,13 @@ func (m *Matcher) Match(title, summary string, native []string) Result {
 func (m *Matcher) MatchInto(dst *Result, title, summary string, native []string) {
 	m.c.match(dst, title, summary, native)
 }
+
+// GroupNames returns the names of the compiled keyword groups, sorted, so
+// that callers can pre-initialise per-group metrics.
+func (m *Matcher) GroupNames() []string {
+	names := make([]string, len(m.c.groups))
+	for i, g := range m.c.groups {
+		names[i] = g.name
+	}
+	return names
+}

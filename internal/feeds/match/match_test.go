@@ -124,6 +124,9 @@ func TestMatchIntoReuse(t *testing.T) {
 	if got, want := kept.GroupNames(), []string{"policy", "rare_earth"}; !cmp.Equal(got, want) {
 		t.Errorf("GroupNames: got %v, want %v", got, want)
 	}
+	if got, want := m.GroupNames(), []string{"china_ban", "critical_minerals", "magnet_deal", "policy", "rare_earth"}; !cmp.Equal(got, want) {
+		t.Errorf("Matcher.GroupNames: got %v, want %v", got, want)
+	}
 	if !kept.Matched() || r.Matched() {
 		t.Errorf("Matched: got %v and %v, want true and false", kept.Matched(), r.Matched())
 	}
