@@ -147,8 +147,8 @@ func TestSession(t *testing.T) {
 		{"2026-11-27 13:00", SessionPost},
 		{"2026-11-27 16:59", SessionPost},
 		{"2026-11-27 17:00", SessionClosed},
-		{"2026-06-20 11:00", SessionClosed}, // Saturday
-		{"2026-04-03 11:00", SessionClosed}, // Good Friday
+		{"2026-06-20 11:00", SessionClosed},  // Saturday
+		{"2026-04-03 11:00", SessionClosed},  // Good Friday
 		{"2026-03-09 09:30", SessionRegular}, // first Monday of daylight saving time
 		{"2026-11-02 09:29", SessionPre},     // first Monday of standard time
 	}

@@ -21,7 +21,7 @@ import (
 func watch(f *fakeYahoo, at time.Time) {
 	f.set("MP", fakeQuote{price: 58.41, prev: 56.9, volume: 9412337, at: at})
 	f.set("TMQ", fakeQuote{price: 6.87, prev: 7.12, volume: 2210450, at: at})
-	f.set("REMX", fakeQuote{price: 52.13, prev: 51.5, volume: 301200, at: at})
+	f.set("REMX", fakeQuote{price: 52.5, prev: 50, volume: 301200, at: at})
 }
 
 func symbolsOf(qs []Quote) []string {
@@ -170,7 +170,7 @@ func TestPollMarketHours(t *testing.T) {
 		{"2026-06-20 11:45", "", true}, // Saturday
 		{"2026-06-19 11:45", "", true}, // Juneteenth
 		{"2026-06-16 03:00", "", true},
-		{"2026-06-16 08:00", "", true},                       // pre-market
+		{"2026-06-16 08:00", "", true},                        // pre-market
 		{"2026-06-16 08:00", "extended_hours: true\n", false}, // pre-market, polled
 		{"2026-06-16 17:00", "extended_hours: true\n", false},
 		{"2026-06-16 21:00", "extended_hours: true\n", true},
@@ -218,9 +218,9 @@ func TestPollFollowsYahooMarketState(t *testing.T) {
 		after       time.Duration
 		wantSkipped bool
 	}{
-		{0, false},               // the calendar says regular: poll
-		{time.Minute, true},      // Yahoo just said closed
-		{9 * time.Minute, true},  // still within stale_after
+		{0, false},                // the calendar says regular: poll
+		{time.Minute, true},       // Yahoo just said closed
+		{9 * time.Minute, true},   // still within stale_after
 		{11 * time.Minute, false}, // Yahoo's word is too old: ask again
 	}
 	for _, s := range steps {
