@@ -63,6 +63,17 @@ func (sc *scan) begin() {
 	sc.touched = sc.touched[:0]
 }
 
+// maxKeep bounds the scratch space a recycled scan keeps, so that one
+// whole-article summary does not pin its buffers for the process's life.
+const maxKeep = 64 << 10
+
+// release drops buffers that grew past maxKeep.
+func (sc *scan) release() {
+	if cap(sc.norm) > maxKeep || cap(sc.words) > maxKeep || cap(sc.codes) > maxKeep || cap(sc.toks) > maxKeep/16 {
+		sc.norm, sc.words, sc.codes, sc.toks = nil, nil, nil, nil
+	}
+}
+
 // reset empties the token arenas before a field is scanned.
 func (sc *scan) reset() {
 	sc.words, sc.codes, sc.toks = sc.words[:0], sc.codes[:0], sc.toks[:0]
@@ -145,7 +156,10 @@ func (c *compiled) scanField(sc *scan, s string, field uint8) {
 // match implements Matcher.MatchInto.
 func (c *compiled) match(dst *Result, title, summary string, native []string) {
 	sc := c.scans.Get().(*scan)
-	defer c.scans.Put(sc)
+	defer func() {
+		sc.release()
+		c.scans.Put(sc)
+	}()
 	sc.begin()
 	c.scanField(sc, title, fieldTitle)
 	c.scanField(sc, summary, fieldSummary)

@@ -271,3 +271,16 @@ func ExampleMatcher_Match() {
 	// Lithium Americas (Argentina) (TSX: LAC) renames itself: groups [], tickers [], score 0
 	// Lithium Americas Corp. (NYSE: LAC) draws DOE loan: groups [], tickers [{LAC exchange}], score 2
 }
+
+// TestAliasAsExchangeForm checks the documented way to tag from a listing
+// whose symbol is not on the watchlist: an alias that spells it.
+func TestAliasAsExchangeForm(t *testing.T) {
+	m, err := New(nil, []config.Ticker{{Symbol: "UURAF", Aliases: []string{"TSXV: UCU"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.Match("Ucore Rare Metals Inc. (TSXV: UCU) closes financing", "", nil).Tickers
+	if want := []TickerHit{tk("UURAF", HowAlias)}; !cmp.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
