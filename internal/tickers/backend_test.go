@@ -3,6 +3,7 @@ package tickers
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -55,11 +56,11 @@ func TestCookieThenCrumbThenQuote(t *testing.T) {
 
 func TestQuotesDecodeV7Shape(t *testing.T) {
 	f := newFakeYahoo(t)
-	f.onQuote = serveFile(t, 200, "v7-quote-MP-TMQ.json", "Content-Type", "application/json;charset=utf-8")
+	f.onQuote = serveFile(t, 200, "v7-quote-MP-TMQ-LAC.json", "Content-Type", "application/json;charset=utf-8")
 	cfg := testConfig(t, f, []string{"MP", "TMQ"}, "")
 	b := newTestBackend(t, cfg, newClock(t0), nil)
 
-	got, err := b.Quotes(testCtx(t), []string{"MP", "TMQ"})
+	got, err := b.Quotes(testCtx(t), []string{"MP", "TMQ", "LAC"})
 	if err != nil {
 		t.Fatalf("got error %v, want none", err)
 	}
@@ -74,6 +75,12 @@ func TestQuotesDecodeV7Shape(t *testing.T) {
 			DayHigh: 7.02, DayLow: 6.61, FiftyTwoWeekHigh: 9.88, FiftyTwoWeekLow: 1.05, MarketState: "REGULAR",
 			QuoteTime: time.Unix(1781624640, 0), FetchedAt: t0, Source: SourceYahoo, Currency: "USD",
 			Exchange: "NYSE American", TimeZone: "America/New_York"},
+		"LAC": {Symbol: "LAC", Name: "Lithium Americas Corp.", Price: 3.8, PreviousClose: 3.72, Change: 3.8 - 3.72,
+			ChangeRatio: (3.8 - 3.72) / 3.72, Volume: 5120877, MarketState: "PRE",
+			QuoteTime: time.Unix(1781553601, 0), FetchedAt: t0, Source: SourceYahoo, Currency: "USD",
+			Exchange: "NYSE", TimeZone: "America/New_York",
+			// The pre-market price is newer than the close; the post-market one is not.
+			ExtendedPrice: 3.96, ExtendedTime: time.Unix(1781610300, 0)},
 	}
 	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
 		t.Errorf("quotes (-want +got):\n%s", diff)
@@ -420,4 +427,81 @@ func TestSaneCrumb(t *testing.T) {
 			t.Errorf("saneCrumb(%q): got %v, want %v", in, got, want)
 		}
 	}
+}
+
+func TestCrumbFetchSharedFailures(t *testing.T) {
+	t.Run("leader canceled, waiter carries on", func(t *testing.T) {
+		f := newFakeYahoo(t)
+		f.set("MP", fakeQuote{price: 58.41, prev: 56.9, at: t0})
+		entered := make(chan struct{})
+		var calls int
+		var mu sync.Mutex
+		f.onCrumb = func(_ http.ResponseWriter, r *http.Request) bool {
+			mu.Lock()
+			calls++
+			first := calls == 1
+			mu.Unlock()
+			if !first {
+				return false
+			}
+			close(entered)
+			<-r.Context().Done()
+			return true
+		}
+		cfg := testConfig(t, f, []string{"MP"}, "")
+		b := newTestBackend(t, cfg, newClock(t0), nil)
+		leaderCtx, cancel := context.WithCancel(testCtx(t))
+		leaderErr := make(chan error, 1)
+		go func() {
+			_, err := b.Quotes(leaderCtx, []string{"MP"})
+			leaderErr <- err
+		}()
+		<-entered
+		waiterErr := make(chan error, 1)
+		go func() {
+			_, err := b.Quotes(testCtx(t), []string{"MP"})
+			waiterErr <- err
+		}()
+		cancel()
+		if err := <-leaderErr; reasonOf(err) != ReasonCanceled {
+			t.Errorf("leader: got %v, want canceled", err)
+		}
+		if err := <-waiterErr; err != nil {
+			t.Errorf("waiter: got %v, want its own crumb fetch to succeed", err)
+		}
+		if wait, _ := b.Backoff(SourceYahoo); wait != 0 {
+			t.Errorf("got backoff %s after a cancellation, want none", wait)
+		}
+	})
+
+	t.Run("timeout is shared, not retried by every waiter", func(t *testing.T) {
+		f := newFakeYahoo(t)
+		release := make(chan struct{})
+		t.Cleanup(func() { close(release) })
+		f.onCrumb = func(_ http.ResponseWriter, r *http.Request) bool {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return true
+		}
+		cfg := testConfig(t, f, []string{"MP"}, "")
+		cfg.Quotes.Yahoo.RequestTimeout = config.Duration(300 * time.Millisecond)
+		b := newTestBackend(t, cfg, newClock(t0), nil)
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				_, err := b.Quotes(testCtx(t), []string{"MP"})
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; reasonOf(err) != ReasonTimeout {
+				t.Errorf("got %v, want a timeout", err)
+			}
+		}
+		if got := f.count("crumb"); got > 4 {
+			t.Errorf("got %d crumb requests, want at most one per caller", got)
+		}
+	})
 }

@@ -31,6 +31,9 @@ type crumbFlight struct {
 	done  chan struct{}
 	value string
 	err   error
+	// abandoned is set when the fetch failed because its caller's context
+	// ended, which says nothing to the callers still waiting.
+	abandoned bool
 }
 
 // crumb returns the current crumb, fetching the cookie and a new crumb
@@ -52,6 +55,7 @@ func (b *Backend) crumb(ctx context.Context) (string, error) {
 
 		if leader {
 			fl.value, fl.err = b.refreshCrumb(ctx)
+			fl.abandoned = fl.err != nil && ctx.Err() != nil
 			b.crumbs.mu.Lock()
 			b.crumbs.flight = nil
 			if fl.err == nil {
@@ -71,7 +75,7 @@ func (b *Backend) crumb(ctx context.Context) (string, error) {
 		}
 		// The leader's caller gave up; our context is still live, so try
 		// again (possibly as the new leader).
-		if r := reasonOf(fl.err); (r == ReasonCanceled || r == ReasonTimeout) && ctx.Err() == nil {
+		if fl.abandoned && ctx.Err() == nil {
 			continue
 		}
 		return "", fl.err

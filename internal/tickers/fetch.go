@@ -165,9 +165,10 @@ func (f *fetcher) logFailure(source string, re *RequestError, backoff time.Durat
 	if re.Reason == ReasonCanceled {
 		return
 	}
-	if re.Reason == ReasonNotFound {
-		// A symbol the source does not know, not a source failure: the
-		// poller reports it per symbol.
+	if re.Reason == ReasonNotFound || (re.Reason == ReasonUnauthorized && backoff == 0) {
+		// A symbol the source does not know is not a source failure (the
+		// poller reports it per symbol); a rejected crumb is refreshed and
+		// retried, and only a second rejection pauses the source.
 		f.log.Debug("Quote request failed", zap.String("source", source), zap.String("reason", re.Reason), zap.NamedError("err", re))
 		return
 	}

@@ -133,6 +133,14 @@ func fromFinance(fq *finance.Quote, now time.Time) Quote {
 	if fq.RegularMarketTime > 0 {
 		q.QuoteTime = time.Unix(int64(fq.RegularMarketTime), 0)
 	}
+	for _, ext := range []struct {
+		price float64
+		at    int
+	}{{fq.PreMarketPrice, fq.PreMarketTime}, {fq.PostMarketPrice, fq.PostMarketTime}} {
+		if t := time.Unix(int64(ext.at), 0); ext.price > 0 && ext.at > 0 && t.After(q.QuoteTime) && t.After(q.ExtendedTime) {
+			q.ExtendedPrice, q.ExtendedTime = ext.price, t
+		}
+	}
 	q.fillChange()
 	return q
 }

@@ -199,13 +199,13 @@ func (p *Poller) pollable(s Session) bool {
 	return false
 }
 
-// Stale returns the symbols that, while a polled session is open, had no
+// Stale returns the symbols that, during the regular session, had no
 // fresh quote (one newer than the quote before it) for quotes.stale_after,
 // counting from the later of that fresh quote (or, for a symbol never
-// quoted, the poller's start) and the session's start.
+// quoted, the poller's start) and the open. Outside the regular session
+// nothing is stale: the regular-session price does not move then.
 func (p *Poller) Stale(now time.Time) []string {
-	sess := p.Session(now)
-	if sess == SessionClosed || (p.cfg.MarketHoursOnly && !p.pollable(sess)) {
+	if p.Session(now) != SessionRegular {
 		return nil
 	}
 	_, start := p.cal.session(now)

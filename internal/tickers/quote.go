@@ -55,6 +55,11 @@ type Quote struct {
 	DayLow           float64
 	FiftyTwoWeekHigh float64
 	FiftyTwoWeekLow  float64
+	// ExtendedPrice is the latest pre- or post-market price, and
+	// ExtendedTime its time, when the source reports one newer than the
+	// regular session's (Yahoo v7 only).
+	ExtendedPrice float64
+	ExtendedTime  time.Time
 	// MarketState is Yahoo's word for the exchange's session (PRE, REGULAR,
 	// POST, CLOSED, PREPRE, POSTPOST), or the calendar's for other sources.
 	MarketState string
