@@ -198,3 +198,17 @@ func TestFinnhubKeyNeverLeaks(t *testing.T) {
 		t.Errorf("finnhub unauthorized errors: got %v, want 1", got)
 	}
 }
+
+func TestRoute(t *testing.T) {
+	tests := []struct{ in, source, path string }{
+		{"/v7/finance/quote", SourceYahoo, "/v7/finance/quote"},
+		{"v8/finance/chart/MP", SourceYahooChart, "/v8/finance/chart/MP"}, // finance-go's chart path has no slash
+		{"//v8/finance/chart/UCU.V", SourceYahooChart, "/v8/finance/chart/UCU.V"},
+	}
+	for _, tt := range tests {
+		source, path := route(tt.in)
+		if source != tt.source || path != tt.path {
+			t.Errorf("route(%q): got %q %q, want %q %q", tt.in, source, path, tt.source, tt.path)
+		}
+	}
+}
