@@ -1,0 +1,178 @@
+package feeds
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monitord/monitord/internal/feeds/match"
+	"github.com/monitord/monitord/internal/store"
+)
+
+func TestWriteStories(t *testing.T) {
+	stories := []Story{
+		{
+			Title:     "MP Materials Announces Record NdPr Oxide Production",
+			Published: utc("2026-08-25T11:30:00Z"),
+			Tickers:   []string{"MP"},
+			Sources:   []SourceRef{{Feed: "globenewswire", First: true}, {Feed: "google-news"}},
+			Match: match.Result{Groups: []match.GroupHit{
+				{Name: "rare_earth", Terms: []string{"NdPr", "magnet plant"}},
+			}},
+		},
+		{Title: "Stocks making the biggest moves midday", Published: utc("2026-08-25T16:15:02Z"),
+			Sources: []SourceRef{{Feed: "yahoo-search", First: true}}},
+		{
+			Title:              "Lanthanide\trecycling\nbreakthrough",
+			Published:          utc("2026-08-26T15:00:00Z"),
+			PublishedEstimated: true,
+			Sources:            []SourceRef{{Feed: "desk", First: true}},
+			Match: match.Result{Groups: []match.GroupHit{
+				{Name: "critical_minerals", Terms: []string{"lithium"}},
+				{Name: "rare_earth", Terms: []string{"lanthanide"}},
+			}},
+		},
+	}
+	var b bytes.Buffer
+	if err := WriteStories(&b, stories); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join([]string{
+		"PUBLISHED          TICKERS  MATCHED                                             HEADLINE                                             SOURCES",
+		"2026-08-25 11:30   MP       rare_earth: NdPr, magnet plant                      MP Materials Announces Record NdPr Oxide Production  globenewswire,google-news",
+		"~2026-08-26 15:00  -        critical_minerals: lithium; rare_earth: lanthanide  Lanthanide recycling breakthrough                    desk",
+		"(1 new headline(s) matched no keyword group)",
+		"",
+	}, "\n")
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+
+	b.Reset()
+	WriteStories(&b, nil)
+	if got := b.String(); !strings.Contains(got, "(no matched headlines)") {
+		t.Errorf("empty output %q", got)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.config(`
+news:
+  seen_retention: 10d
+  max_item_age: 7d
+feeds:
+  - name: desk
+    url: "{{srv}}/desk.xml"
+`)
+	svc := h.service(cfg, func(o *Options) { o.SkipPriming = true })
+	h.server.set("/desk.xml", reply{body: rssBody([3]string{"a1", "Neodymium output rises at Texas plant", "Wed, 26 Aug 2026 10:00:00 GMT"})})
+	h.poll(h.source(svc, "desk"))
+	count := func() (n int) {
+		h.store.View(func(tx *bolt.Tx) error {
+			for _, b := range []string{store.BucketSeen, store.BucketStories} {
+				n += store.Bucket(tx, b).Stats().KeyN
+			}
+			return nil
+		})
+		return n
+	}
+	if n := count(); n != 4 { // id, url and story keys, and the story
+		t.Fatalf("%d entries after one item, want 4", n)
+	}
+	h.clock.Advance(9 * 24 * time.Hour)
+	if n, err := svc.Prune(); err != nil || n != 0 {
+		t.Fatalf("prune within retention: %d, %v", n, err)
+	}
+	h.clock.Advance(2 * 24 * time.Hour)
+	n, err := svc.Prune()
+	if err != nil || n != 5 { // the four entries and the URL's fetch state
+		t.Fatalf("prune after retention: %d, %v; want 5", n, err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d entries left", n)
+	}
+}
+
+func TestLongListedItemIsNotForgotten(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.config(`
+news:
+  seen_retention: 10d
+feeds:
+  - name: desk
+    url: "{{srv}}/desk.xml"
+`)
+	svc := h.service(cfg)
+	src := h.source(svc, "desk")
+	// An undated item: were its id forgotten it would come back as new,
+	// since its estimated date is always "now".
+	body := rssBody([3]string{"a1", "Evergreen page about rare earth magnets", ""})
+	for day := range 30 {
+		// Alternate the body so the hash never short-cuts the seen-set.
+		if day%2 == 1 {
+			h.server.set("/desk.xml", reply{body: append(append([]byte{}, body...), ' ')})
+		} else {
+			h.server.set("/desk.xml", reply{body: body})
+		}
+		if got := h.poll(src); len(got) != 0 {
+			t.Fatalf("day %d: re-reported %v", day, titles(got))
+		}
+		h.clock.Advance(24 * time.Hour)
+	}
+}
+
+func TestMetricsSurviveReload(t *testing.T) {
+	h := newHarness(t)
+	h.server.set("/a", reply{body: emptyRSS})
+	svc := h.service(h.config(`
+feeds:
+  - name: a
+    url: "{{srv}}/a"
+  - name: b
+    url: "{{srv}}/b"
+`))
+	h.poll(h.source(svc, "a"))
+	// Reload: b is gone, c is new; a's counters carry on.
+	svc = h.service(h.config(`
+feeds:
+  - name: a
+    url: "{{srv}}/a"
+  - name: c
+    url: "{{srv}}/c"
+`))
+	h.poll(h.source(svc, "a"))
+	err := testutil.GatherAndCompare(h.reg, strings.NewReader(`
+# HELP monitord_feed_fetches_total Fetches of feed URLs by result (ok, not_modified, unchanged, error).
+# TYPE monitord_feed_fetches_total counter
+monitord_feed_fetches_total{feed="a",result="error"} 0
+monitord_feed_fetches_total{feed="a",result="not_modified"} 0
+monitord_feed_fetches_total{feed="a",result="ok"} 1
+monitord_feed_fetches_total{feed="a",result="unchanged"} 1
+monitord_feed_fetches_total{feed="c",result="error"} 0
+monitord_feed_fetches_total{feed="c",result="not_modified"} 0
+monitord_feed_fetches_total{feed="c",result="ok"} 0
+monitord_feed_fetches_total{feed="c",result="unchanged"} 0
+`), "monitord_feed_fetches_total")
+	if err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(h.metrics.fetchErrors); n != 2*len(reasons) {
+		t.Errorf("%d fetch error series, want every reason for a and c", n)
+	}
+}
+
+func TestNewLogsNothingForHealthyConfig(t *testing.T) {
+	h := newHarness(t)
+	h.service(h.config(deskFeed))
+	for _, e := range h.logs.All() {
+		if e.Level > 0 { // above Info
+			t.Errorf("unexpected log %q", e.Message)
+		}
+	}
+}
