@@ -100,8 +100,6 @@ func (f *fakeServer) set(uri string, r reply) {
 	f.routes[uri] = r
 }
 
-func (f *fakeServer) url(uri string) string { return f.srv.URL + uri }
-
 func (f *fakeServer) recorded() []recorded {
 	f.mu.Lock()
 	defer f.mu.Unlock()

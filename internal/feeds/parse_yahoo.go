@@ -65,11 +65,11 @@ func parseYahooSearch(body []byte) ([]Item, error) {
 	}
 	var r yahooSearch
 	if err := json.Unmarshal(trimmed, &r); err != nil {
-		return nil, parseError("Yahoo search JSON: %v", err)
+		return nil, parseError("search JSON: %v", err)
 	}
 	if r.News == nil {
 		if r.Finance != nil && r.Finance.Error != nil {
-			return nil, &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("Yahoo error %s: %s: %w",
+			return nil, &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("error envelope %s: %s: %w",
 				r.Finance.Error.Code, r.Finance.Error.Description, ErrNotFeed)}
 		}
 		return nil, &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("JSON without news[]: %w", ErrNotFeed)}
