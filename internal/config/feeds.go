@@ -20,13 +20,14 @@ type News struct {
 	Timeout Duration `yaml:"timeout"`
 	// MaxBodySize is the default largest body read from a feed.
 	MaxBodySize ByteSize `yaml:"max_body_size"`
-	// SeenRetention is how long an item's ids are remembered.
+	// SeenRetention is how long an item's ids, canonical URL and story are
+	// remembered; it bounds the store. It must be at least MaxItemAge.
 	SeenRetention Duration `yaml:"seen_retention"`
 	// DedupWindow is how long the same headline from another source counts
-	// as the same story.
+	// as the same story (at most SeenRetention).
 	DedupWindow Duration `yaml:"dedup_window"`
 	// MaxItemAge drops items published longer ago than this (after the
-	// first poll, which only primes the seen-set).
+	// first poll of a source, which only primes the seen-set).
 	MaxItemAge Duration `yaml:"max_item_age"`
 }
 
@@ -132,9 +133,25 @@ func (f *Feed) EffectiveUserAgent(global Global) string {
 
 var reBadField = regexp.MustCompile(`can't evaluate field (\w+)`)
 
+// validateNewsWindows checks that the news durations nest: the seen-set
+// must outlive both the dedup window and the age limit, or a forgotten
+// item that is still young enough to report would be reported again.
+func validateNewsWindows(ps *problems, n News) {
+	if n.SeenRetention <= 0 {
+		return // validate reports the non-positive value itself
+	}
+	if n.MaxItemAge > 0 && n.SeenRetention < n.MaxItemAge {
+		ps.add("news.seen_retention", "must be at least news.max_item_age (%s), or items forgotten while still young enough would be reported again", n.MaxItemAge)
+	}
+	if n.DedupWindow > n.SeenRetention {
+		ps.add("news.dedup_window", "must not exceed news.seen_retention (%s)", n.SeenRetention)
+	}
+}
+
 var reName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
 
 func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]bool) {
+	validateNewsWindows(ps, c.News)
 	names := map[string]bool{}
 	for i := range c.Feeds {
 		f := &c.Feeds[i]

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds/match"
 	"github.com/monitord/monitord/internal/store"
 )
@@ -174,5 +175,27 @@ func TestNewLogsNothingForHealthyConfig(t *testing.T) {
 		if e.Level > 0 { // above Info
 			t.Errorf("unexpected log %q", e.Message)
 		}
+	}
+}
+
+// TestNewsWindowsValidated checks the news section's cross-field rules in
+// internal/config/feeds.go, which exist for this package's seen-set.
+func TestNewsWindowsValidated(t *testing.T) {
+	_, err := loadConfig(`
+news:
+  seen_retention: 3d
+  max_item_age: 7d
+  dedup_window: 4d
+`)
+	var got []string
+	for _, p := range config.Problems(err) {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"line 3: news.seen_retention: must be at least news.max_item_age (1w), or items forgotten while still young enough would be reported again",
+		"line 5: news.dedup_window: must not exceed news.seen_retention (3d)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
