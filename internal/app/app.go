@@ -23,6 +23,7 @@ import (
 	"github.com/monitord/monitord/internal/logging"
 	"github.com/monitord/monitord/internal/schedule"
 	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/tickers"
 	"github.com/monitord/monitord/internal/web"
 )
 
@@ -35,6 +36,10 @@ type App struct {
 	store   *store.Store
 	sched   *schedule.Scheduler
 	reloads *reloadMetrics
+	now     func() time.Time
+
+	// Domain metrics live as long as the process, across reloads.
+	tickerMetrics *tickers.Metrics
 
 	listeners []net.Listener
 	server    *http.Server
@@ -58,7 +63,7 @@ type App struct {
 // listeners, so that every startup error surfaces before Run.
 func New(opts Options) (*App, error) {
 	opts.defaults()
-	a := &App{opts: opts, log: opts.Logger}
+	a := &App{opts: opts, log: opts.Logger, now: time.Now}
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
@@ -68,6 +73,7 @@ func New(opts Options) (*App, error) {
 	a.reg = newRegistry(!opts.DisableExporterMetrics)
 	a.reloads = newReloadMetrics(a.reg)
 	a.sched = schedule.New(a.log, schedule.NewMetrics(a.reg))
+	a.tickerMetrics = tickers.NewMetrics(a.reg)
 
 	a.store, err = store.Open(opts.StoragePath, store.Options{}, a.log.With(zap.String("component", "store")))
 	if err != nil {

@@ -20,19 +20,30 @@ import (
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/schedule"
 	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/testupstream"
 )
 
+// goodConfig polls a fake Yahoo (UPSTREAM is replaced by its URL) at any
+// hour, so the tests never depend on the market being open.
 const goodConfig = `
 tickers:
   - symbol: MP
     name: MP Materials
 quotes:
   schedule: "@every 1h"
+  market_hours_only: false
+  yahoo:
+    base_url: UPSTREAM
+    chart_url: UPSTREAM
+    cookie_url: UPSTREAM/cookie
+impact:
+  benchmark: ""
 `
 
 // harness runs an App in-process on a loopback port.
 type harness struct {
 	t    *testing.T
+	up   *testupstream.Server
 	app  *App
 	base string
 	hup  chan struct{}
@@ -44,10 +55,11 @@ type harness struct {
 func newHarness(t *testing.T, cfg string, setup func(a *App)) *harness {
 	t.Helper()
 	dir := t.TempDir()
+	up := testupstream.New()
+	t.Cleanup(up.Close)
+	up.SetPrice("MP", testupstream.Price{Price: 58.41, PrevClose: 56.9, Volume: 9412337})
 	file := filepath.Join(dir, "monitord.yml")
-	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeConfig(t, up, file, cfg)
 	a, err := New(Options{
 		ConfigFile:      file,
 		StoragePath:     filepath.Join(dir, "data"),
@@ -62,7 +74,7 @@ func newHarness(t *testing.T, cfg string, setup func(a *App)) *harness {
 		setup(a)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, app: a, base: "http://" + a.Addrs()[0].String(), hup: make(chan struct{}),
+	h := &harness{t: t, up: up, app: a, base: "http://" + a.Addrs()[0].String(), hup: make(chan struct{}),
 		stop: cancel, done: make(chan error, 1), file: file}
 	go func() { h.done <- a.Run(ctx, h.hup) }()
 	t.Cleanup(func() {
@@ -74,6 +86,13 @@ func newHarness(t *testing.T, cfg string, setup func(a *App)) *harness {
 		}
 	})
 	return h
+}
+
+func writeConfig(t *testing.T, up *testupstream.Server, file, cfg string) {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(cfg, "UPSTREAM", up.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (h *harness) get(path string) (int, string) {
@@ -149,9 +168,7 @@ func TestReloadGoodAndBad(t *testing.T) {
 
 	// A bad file: 500 with the reason, gauge 0, old config kept.
 	bad := goodConfig + "feeds:\n  - name: wire\n    url: not-a-url\n"
-	if err := os.WriteFile(h.file, []byte(bad), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeConfig(t, h.up, h.file, bad)
 	code, body := h.do(http.MethodPost, "/-/reload")
 	if code != http.StatusInternalServerError || !strings.Contains(body, "failed to reload config") ||
 		!strings.Contains(body, `feeds[0].url: must be an absolute http or https URL, got "not-a-url"`) {
@@ -174,9 +191,7 @@ func TestReloadGoodAndBad(t *testing.T) {
 
 	// A good file through SIGHUP's path.
 	good := strings.Replace(goodConfig, "@every 1h", "@every 2h", 1)
-	if err := os.WriteFile(h.file, []byte(good), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeConfig(t, h.up, h.file, good)
 	h.hup <- struct{}{}
 	deadline := time.Now().Add(20 * time.Second)
 	for h.app.Config().Quotes.Schedule != "@every 2h" {
@@ -239,11 +254,21 @@ func TestMetricsPassPromtool(t *testing.T) {
 	}
 	h := newHarness(t, goodConfig, nil)
 	h.waitReady()
-	code, body := h.get("/metrics")
+	// The first quote poll runs at start; wait for its price to show.
+	var code int
+	var body string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, body = h.get("/metrics")
+		if strings.Contains(body, `monitord_quote_price{symbol="MP"}`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d", code)
 	}
-	for _, want := range []string{"monitord_build_info", "monitord_config_last_reload_successful 1",
+	for _, want := range []string{"monitord_build_info", "monitord_config_last_reload_successful 1", `monitord_quote_price{symbol="MP"} 58.41`,
 		"monitord_scheduler_jobs", "monitord_store_size_bytes", "go_goroutines", "process_resident_memory_bytes"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -10,6 +10,9 @@ import (
 // generation is what one configuration builds: the jobs to schedule and
 // whatever must be released when a reload replaces it.
 type generation struct {
+	cfg    *config.Config
+	quotes *quoteJob
+
 	jobs []schedule.Job
 	// reports print what the components saw, for `monitord once`.
 	reports []func(w io.Writer)
@@ -19,7 +22,10 @@ type generation struct {
 // build turns a validated configuration into components and jobs. It
 // starts nothing: the scheduler starts the jobs once every part is built.
 func (a *App) build(cfg *config.Config) (*generation, error) {
-	gen := &generation{}
+	gen := &generation{cfg: cfg}
+	if err := a.buildQuotes(cfg, gen); err != nil {
+		return nil, err
+	}
 	if a.extraJobs != nil {
 		gen.jobs = append(gen.jobs, a.extraJobs(cfg)...)
 	}

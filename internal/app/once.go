@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/tickers"
 )
 
 // OnceOptions tune Once.
@@ -27,13 +29,14 @@ type OnceOptions struct {
 // beside a live daemon without touching its seen-set or outbox.
 func Once(ctx context.Context, opts Options, o OnceOptions) error {
 	opts.defaults()
-	a := &App{opts: opts, log: opts.Logger, once: true, onceAlerts: o.Alerts}
+	a := &App{opts: opts, log: opts.Logger, now: time.Now, once: true, onceAlerts: o.Alerts}
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
 	a.cfg.Store(cfg)
 	a.reg = prometheus.NewRegistry()
+	a.tickerMetrics = tickers.NewMetrics(a.reg)
 	dir, err := os.MkdirTemp("", "monitord-once-")
 	if err != nil {
 		return err

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"io"
+	"reflect"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/schedule"
+	"github.com/monitord/monitord/internal/tickers"
+)
+
+// quoteJob polls every symbol on quotes.schedule and hands the accepted
+// quotes to the rest of the pipeline.
+type quoteJob struct {
+	poller *tickers.Poller
+	log    *zap.Logger
+	now    func() time.Time
+	// onQuotes receives every poll's result (rules, impact).
+	onQuotes func(ctx context.Context, res tickers.Result)
+
+	// last is the latest result, for `monitord once`.
+	mu   sync.Mutex
+	last tickers.Result
+}
+
+// samePoller reports whether a reload may keep the running poller: its
+// Yahoo session (cookie, crumb) and backoff state then survive, so a
+// reload never resets a backoff Yahoo asked for.
+func samePoller(old, cfg *config.Config) bool {
+	return old != nil && reflect.DeepEqual(old.Quotes, cfg.Quotes) &&
+		old.Global.UserAgent == cfg.Global.UserAgent &&
+		reflect.DeepEqual(old.Tickers, cfg.Tickers) && old.Impact.Benchmark == cfg.Impact.Benchmark
+}
+
+func (a *App) buildQuotes(cfg *config.Config, gen *generation) error {
+	var poller *tickers.Poller
+	if prev := a.gen; prev != nil && prev.quotes != nil && samePoller(prev.cfg, cfg) {
+		poller = prev.quotes.poller
+	} else {
+		hist := tickers.NewHistory(a.store, cfg.Quotes.HistoryRetention.D())
+		p, err := tickers.NewPoller(cfg, hist, a.tickerMetrics, a.log, tickers.WithClock(a.now))
+		if err != nil {
+			return err
+		}
+		poller = p
+	}
+	q := &quoteJob{poller: poller, log: a.log.With(zap.String("component", "quotes")), now: a.now}
+	gen.quotes = q
+	gen.jobs = append(gen.jobs, schedule.Job{
+		Name: "quotes",
+		Spec: cfg.Quotes.Schedule,
+		// The poll bounds itself by quotes.timeout; the job's timeout is a
+		// backstop for the rules and impact work after it.
+		Timeout:   cfg.Quotes.Timeout.D() + time.Minute,
+		Immediate: true,
+		Run:       q.run,
+	})
+	gen.reports = append(gen.reports, q.report)
+	return nil
+}
+
+func (q *quoteJob) run(ctx context.Context) error {
+	res, err := q.poller.Poll(ctx)
+	q.mu.Lock()
+	q.last = res
+	q.mu.Unlock()
+	if res.Skipped {
+		return nil
+	}
+	if q.onQuotes != nil && len(res.Quotes) > 0 {
+		q.onQuotes(ctx, res)
+	}
+	return err
+}
+
+func (q *quoteJob) report(w io.Writer) {
+	q.mu.Lock()
+	res := q.last
+	q.mu.Unlock()
+	io.WriteString(w, "Quotes\n")
+	if res.Skipped {
+		io.WriteString(w, "  skipped: "+res.Reason+"\n\n")
+		return
+	}
+	tickers.WriteTable(w, res.Quotes, q.now())
+	if len(res.Errors) > 0 {
+		tickers.WriteErrors(w, res.Errors)
+	}
+	io.WriteString(w, "\n")
+}
