@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
-	"go.uber.org/zap"
 	bolt "go.etcd.io/bbolt"
+	"go.uber.org/zap"
 )
 
 // sdNotify tells systemd (Type=notify) about the daemon's state. Outside

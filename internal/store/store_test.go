@@ -179,4 +179,3 @@ func TestSchemaVersion(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
