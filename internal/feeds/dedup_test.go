@@ -177,6 +177,7 @@ func TestEDGARFilingsFoldByAccession(t *testing.T) {
 	cfg := h.config(`
 news:
   max_item_age: 60d
+  seen_retention: 90d
 feeds:
   - name: edgar-company
     type: edgar

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,4 +84,10 @@ func FuzzCleanText(f *testing.F) {
 			t.Fatalf("cleanText(%q) = %q: not clean", s, got)
 		}
 	})
+}
+
+// isParseError reports whether err is a parse or not-feed failure.
+func isParseError(err error) bool {
+	var fe *Error
+	return errors.As(err, &fe) && (fe.Reason == ReasonParse || fe.Reason == ReasonNotFeed)
 }

@@ -70,18 +70,21 @@ type Filing struct {
 // dedupKey is what identifies the item's story across sources: the
 // accession number for a filing (every company's 8-K has the same title),
 // otherwise the headline's fingerprint when it is specific enough, else
-// the canonical URL, else the source's own id.
+// the canonical URL, else the source's own id, else the short headline.
 func (it *Item) dedupKey() (key string, byTitle bool) {
 	if it.Filing != nil && it.Filing.Accession != "" {
 		return "edgar:" + it.Filing.Accession, false
 	}
-	if fp := fingerprint(it.Title); wordCount(fp) >= minFingerprintWords {
+	fp := fingerprint(it.Title)
+	switch {
+	case wordCount(fp) >= minFingerprintWords:
 		return "title:" + fp, true
-	}
-	if it.URL != "" {
+	case it.URL != "":
 		return "url:" + it.URL, false
+	case it.ID != "":
+		return "id:" + it.Feed + "\x00" + it.ID, false
 	}
-	return "id:" + it.Feed + "\x00" + it.ID, false
+	return "title:" + fp, true
 }
 
 func wordCount(fp string) int {

@@ -3,7 +3,6 @@ package feeds
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -123,10 +122,4 @@ func truncateRunes(s string, n int) string {
 		cut = sp
 	}
 	return strings.TrimSpace(s[:cut]) + "…"
-}
-
-// isParseError reports whether err is a parse or not-feed failure.
-func isParseError(err error) bool {
-	var fe *Error
-	return errors.As(err, &fe) && (fe.Reason == ReasonParse || fe.Reason == ReasonNotFeed)
 }

@@ -84,8 +84,21 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 	if opts.Client == nil {
 		opts.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
+	news := cfg.News
+	for _, d := range []struct {
+		v   *config.Duration
+		def config.Duration
+	}{
+		{&news.SeenRetention, config.DefaultNews.SeenRetention},
+		{&news.DedupWindow, config.DefaultNews.DedupWindow},
+		{&news.MaxItemAge, config.DefaultNews.MaxItemAge},
+	} {
+		if *d.v <= 0 {
+			*d.v = d.def // a Config built in code rather than loaded
+		}
+	}
 	s := &Service{
-		store: st, metrics: m, log: log, news: cfg.News, matcher: mt,
+		store: st, metrics: m, log: log, news: news, matcher: mt,
 		fetcher:     &fetcher{client: opts.Client, limiter: opts.Limiter, now: opts.Now},
 		now:         opts.Now,
 		jitter:      opts.Jitter,
@@ -119,6 +132,15 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 	}
 	slices.Sort(groups)
 	m.initialize(names, groups)
+	for _, src := range s.sources {
+		// The gauges carry over restarts: they come from the store.
+		if fs, err := loadFeedState(st, src.feed.Name); err == nil {
+			m.failures.WithLabelValues(src.feed.Name).Set(float64(fs.Failures))
+			if !fs.LastSuccess.IsZero() {
+				m.lastSuccess.WithLabelValues(src.feed.Name).Set(float64(fs.LastSuccess.UnixNano()) / 1e9)
+			}
+		}
+	}
 	return s, nil
 }
 

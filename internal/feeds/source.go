@@ -216,6 +216,11 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	if prime {
 		s.log.Info("Primed feed", zap.String("source", t.url), zap.Int("items", out.primed))
 	}
+	for i := range out.stories {
+		s.log.Debug("New story", zap.String("source", t.url), zap.String("story", out.stories[i].ID),
+			zap.String("title", out.stories[i].Title), zap.Bool("matched", out.stories[i].Matched()))
+	}
+	s.log.Debug("Polled feed", zap.String("source", t.url), zap.Int("items", len(items)), zap.Int("new", len(out.stories)))
 	return out.stories, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 const deskFeed = `
@@ -217,6 +218,12 @@ func TestServerErrorBackoffGrows(t *testing.T) {
 	if n := h.logs.FilterMessage("Feed fetch failed").Len(); n != 1 {
 		t.Errorf("warned %d times, want once (only when the reason changes)", n)
 	}
+
+	// After a restart (fresh metrics), the gauge comes back from the store.
+	h.restart()
+	h.metrics = NewMetrics(prometheus.NewRegistry())
+	h.service(h.config(deskFeed))
+	assertGauge(t, h.metrics.failures.WithLabelValues("desk"), 3)
 }
 
 func TestPermanentErrorsDoNotBackOff(t *testing.T) {
