@@ -76,13 +76,14 @@ func ReasonOf(err error) string {
 	return ReasonNetwork
 }
 
-// classifyTransportError turns an error from http.Client.Do or a body read
-// into an *Error. parent is the poll's context: when it is done the poll
-// was cancelled; when only the per-fetch deadline passed, it timed out.
+// classifyTransportError turns an error from http.Client.Do, a body read
+// or a politeness wait into an *Error. parent is the poll's context: when
+// it was cancelled (shutdown, reload) so was the fetch; a deadline, the
+// feed's or the poll's, is a timeout.
 func classifyTransportError(parent context.Context, err error) *Error {
 	var ne net.Error
 	switch {
-	case parent.Err() != nil:
+	case errors.Is(parent.Err(), context.Canceled):
 		return &Error{Reason: ReasonCanceled, Err: err}
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return &Error{Reason: ReasonTimeout, Err: err}

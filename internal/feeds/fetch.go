@@ -44,8 +44,9 @@ type fetchResponse struct {
 
 // fetchMeta describes a fetch attempt for the metrics: the HTTP status
 // (0 when no response came) and the time from sending the request to the
-// end of the body (0 when no request was sent).
+// end of the body.
 type fetchMeta struct {
+	sent    bool // a request was attempted (the politeness wait passed)
 	status  int
 	elapsed time.Duration
 }
@@ -64,11 +65,11 @@ type fetcher struct {
 // metrics.
 func (f *fetcher) fetch(ctx context.Context, r fetchRequest) (*fetchResponse, fetchMeta, error) {
 	if err := f.limiter.Wait(ctx, r.url); err != nil {
-		return nil, fetchMeta{}, &Error{Reason: ReasonCanceled, Err: err}
+		return nil, fetchMeta{}, classifyTransportError(ctx, fmt.Errorf("waiting for the host's rate limit: %w", err))
 	}
 	start := f.now()
 	resp, status, err := f.do(ctx, r)
-	return resp, fetchMeta{status: status, elapsed: f.now().Sub(start)}, err
+	return resp, fetchMeta{sent: true, status: status, elapsed: f.now().Sub(start)}, err
 }
 
 // do sends the request and reads the body.

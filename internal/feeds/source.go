@@ -102,7 +102,7 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 			break
 		}
 	}
-	s.settle(&fs, errs, retry, ctx.Err() != nil)
+	s.settle(&fs, errs, retry, errors.Is(ctx.Err(), context.Canceled))
 	if err := saveFeedState(s.svc.store, name, fs); err != nil {
 		errs = append(errs, fmt.Errorf("save state: %w", err))
 	}
@@ -136,7 +136,11 @@ func (s *Source) settle(fs *feedState, errs []error, retry *Error, canceled bool
 		fs.Retryable++
 		d := backoffDelay(fs.Retryable, retry.RetryAfter, s.svc.jitter())
 		fs.BackoffUntil = now.Add(d)
-		s.log.Warn("Backing off", zap.Duration("for", d), zap.Int("failures", fs.Retryable), zap.Error(retry))
+		log := s.log.Debug
+		if fs.Retryable == 1 {
+			log = s.log.Warn // entering backoff; its growth is Debug
+		}
+		log("Backing off", zap.Duration("for", d), zap.Int("failures", fs.Retryable), zap.Error(retry))
 	}
 }
 
@@ -154,7 +158,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	if meta.status != 0 {
 		m.responses.WithLabelValues(name, statusLabel(meta.status)).Inc()
 	}
-	if r := ReasonOf(err); err == nil || (r != ReasonRequest && r != ReasonCanceled) {
+	if meta.sent {
 		m.duration.WithLabelValues(name).Observe(meta.elapsed.Seconds())
 	}
 	if err != nil {
