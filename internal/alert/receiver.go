@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -62,7 +64,7 @@ func (d *Dispatcher) buildReceiver(r *config.Receiver) ([]*endpoint, error) {
 	mk := func(integration, key string, n Notifier, batch int) *endpoint {
 		return &endpoint{
 			receiver: r.Name, integration: integration, key: key, notifier: n, batch: batch,
-			timeout: r.Timeout.D(), maxAge: r.MaxAge.D(), cfg: *r, wake: make(chan struct{}, 1),
+			timeout: r.Timeout.D(), maxAge: r.MaxAge.D(), cfg: cloneReceiver(r), wake: make(chan struct{}, 1),
 		}
 	}
 	switch {
@@ -113,4 +115,25 @@ func (d *Dispatcher) limiter(url string, every rate.Limit) *rate.Limiter {
 func hashKey(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:8])
+}
+
+// cloneReceiver deep-copies r, so a config changed in place still compares
+// unequal to what an endpoint was built from.
+func cloneReceiver(r *config.Receiver) config.Receiver {
+	c := *r
+	if r.Slack != nil {
+		s := *r.Slack
+		c.Slack = &s
+	}
+	if r.Webhook != nil {
+		w := *r.Webhook
+		w.Headers = maps.Clone(w.Headers)
+		c.Webhook = &w
+	}
+	if r.Alertmanager != nil {
+		a := *r.Alertmanager
+		a.URLs = slices.Clone(a.URLs)
+		c.Alertmanager = &a
+	}
+	return c
 }
