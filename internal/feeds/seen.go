@@ -93,22 +93,22 @@ func (r *recorder) record(tx *bolt.Tx, items []Item) (outcome, error) {
 		storyKey := seenKey(kindStory, dk)
 		id := storyID(dk)
 
-		if first, sid, ok := decodeSeen(seen.Get(idKey)); idKey != nil && ok {
-			out.dups[dupID]++
-			// An item a feed keeps listing for longer than the retention
-			// would expire and come back as new: refresh its id entry
-			// once it is half-way to expiry (rarely, so polls stay cheap).
-			if r.now.Sub(first) > r.retention/2 {
-				if err := seen.Put(idKey, seenValue(r.now, sid)); err != nil {
+		if idKey != nil {
+			if first, sid, ok := decodeSeen(seen.Get(idKey)); ok {
+				out.dups[dupID]++
+				if err := r.refresh(seen, idKey, first, sid); err != nil {
 					return out, err
 				}
+				continue
 			}
-			continue
 		}
 		if urlKey != nil {
-			if _, sid, ok := decodeSeen(seen.Get(urlKey)); ok {
+			if first, sid, ok := decodeSeen(seen.Get(urlKey)); ok {
 				out.dups[dupURL]++
-				if err := r.known(seen, stories, it, sid, idKey, nil); err != nil {
+				if err := r.refresh(seen, urlKey, first, sid); err != nil {
+					return out, err
+				}
+				if err := r.known(seen, stories, it, sid, idKey); err != nil {
 					return out, err
 				}
 				continue
@@ -152,6 +152,17 @@ func (r *recorder) record(tx *bolt.Tx, items []Item) (outcome, error) {
 		out.stories = append(out.stories, s)
 	}
 	return out, nil
+}
+
+// refresh moves an id or URL entry's time to now once it is half-way to
+// expiry. An item a feed keeps listing for longer than the retention would
+// otherwise expire and come back as new; refreshing only past half-way
+// keeps the writes rare.
+func (r *recorder) refresh(seen *bolt.Bucket, key []byte, first time.Time, sid string) error {
+	if r.now.Sub(first) <= r.retention/2 {
+		return nil
+	}
+	return seen.Put(key, seenValue(r.now, sid))
 }
 
 // known records the keys of an item whose story exists and adds the item's

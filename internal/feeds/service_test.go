@@ -111,9 +111,11 @@ feeds:
 `)
 	svc := h.service(cfg)
 	src := h.source(svc, "desk")
-	// An undated item: were its id forgotten it would come back as new,
-	// since its estimated date is always "now".
-	body := rssBody([3]string{"a1", "Evergreen page about rare earth magnets", ""})
+	// Undated items: were their id or URL forgotten they would come back
+	// as new, since an estimated date is always "now". The second has no
+	// guid, so only its URL identifies it.
+	body := []byte(strings.Replace(string(rssBody([3]string{"a1", "Evergreen page about rare earth magnets", ""})),
+		"</channel>", "<item><title>Another evergreen page on magnets</title><link>https://desk.example.com/evergreen-2</link></item></channel>", 1))
 	for day := range 30 {
 		// Alternate the body so the hash never short-cuts the seen-set.
 		if day%2 == 1 {
