@@ -1,7 +1,9 @@
 package feeds
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -204,4 +206,57 @@ feeds:
 		t.Errorf("second feed re-reported %v", titles(again))
 	}
 	assertCounter(t, h.metrics.duplicates.WithLabelValues("edgar-company-copy", dupURL), 3)
+}
+
+// TestConcurrentPollsReportOnce polls four sources carrying the same press
+// release at the same time: whichever commits first reports it, the others
+// see a duplicate, and no story is reported twice.
+func TestConcurrentPollsReportOnce(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.config(`
+feeds:
+  - {name: gnw, type: globenewswire, url: "{{srv}}/gnw"}
+  - {name: gn, url: "{{srv}}/gn"}
+  - {name: ys, type: yahoo_search, url: "{{srv}}/ys"}
+  - {name: yh, url: "{{srv}}/yh"}
+`)
+	svc := h.service(cfg, func(o *Options) { o.SkipPriming = true })
+	h.server.set("/gnw", reply{body: readTestdata(t, "globenewswire-public.xml")})
+	h.server.set("/gn", reply{body: readTestdata(t, "google-news-rare-earth.xml")})
+	h.server.set("/ys", reply{body: readTestdata(t, "yahoo-search-mp.json")})
+	h.server.set("/yh", reply{body: readTestdata(t, "yahoo-headline-mp.xml")})
+
+	results := make(chan []Story, len(svc.Sources()))
+	var wg sync.WaitGroup
+	for _, src := range svc.Sources() {
+		wg.Add(1)
+		go func() { // joined by wg.Wait below
+			defer wg.Done()
+			stories, err := src.Poll(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			results <- stories
+		}()
+	}
+	wg.Wait()
+	close(results)
+	seen := map[string]int{}
+	for stories := range results {
+		for _, s := range stories {
+			seen[s.ID]++
+		}
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("story %s reported %d times", id, n)
+		}
+	}
+	if len(seen) != 8 {
+		t.Errorf("%d distinct stories, want 8", len(seen))
+	}
+	story := h.storedStory(storyID("title:" + fingerprint("MP Materials Announces Record NdPr Oxide Production and Magnet Plant Milestone")))
+	if len(story.Sources) != 4 {
+		t.Errorf("sources %+v, want all four feeds", story.Sources)
+	}
 }
