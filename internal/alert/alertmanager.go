@@ -2,7 +2,6 @@ package alert
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -67,7 +66,7 @@ func (n *alertmanagerNotifier) Notify(ctx context.Context, alerts ...Alert) (boo
 	for i := range alerts {
 		out = append(out, amAlerts(&alerts[i], now, n.resolve, n.generatorURL)...)
 	}
-	body, err := json.Marshal(out)
+	body, err := marshalJSON(out)
 	if err != nil {
 		return false, &Error{Reason: ReasonOther, msg: fmt.Sprintf("encode alertmanager alerts: %v", err)}
 	}

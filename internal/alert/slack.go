@@ -2,7 +2,6 @@ package alert
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -57,7 +56,7 @@ func newSlackNotifier(r *config.Receiver, p *poster, log *zap.Logger) (*slackNot
 // Notify implements Notifier.
 func (n *slackNotifier) Notify(ctx context.Context, alerts ...Alert) (bool, error) {
 	for i := range alerts {
-		body, err := json.Marshal(n.message(&alerts[i]))
+		body, err := marshalJSON(n.message(&alerts[i]))
 		if err != nil {
 			return false, &Error{Reason: ReasonOther, msg: fmt.Sprintf("encode slack message: %v", err)}
 		}

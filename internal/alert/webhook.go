@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -94,7 +93,7 @@ func (n *webhookNotifier) send(ctx context.Context, a *Alert) (bool, error) {
 	if err != nil {
 		n.log.Warn("Message template failed; used the default", zap.Error(err))
 	}
-	body, err := json.Marshal(WebhookBody{
+	body, err := marshalJSON(WebhookBody{
 		Version:   WebhookSchemaVersion,
 		Type:      "alert." + string(a.Status),
 		Timestamp: a.CreatedAt.UTC(),
