@@ -109,7 +109,7 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 		flog := log.With(zap.String("feed", f.Name))
 		if !f.IsEnabled(cfg.Global) {
 			if f.Type == config.FeedEDGAR && f.Enabled == nil {
-				flog.Info("EDGAR feed disabled: the User-Agent names no contact; set global.user_agent to \"Company Name admin@example.com\"")
+				flog.Info("EDGAR feed disabled: User-Agent has no contact e-mail (set global.user_agent)")
 			}
 			continue
 		}
