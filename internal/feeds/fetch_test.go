@@ -107,7 +107,7 @@ func TestRetryAfterBackoff(t *testing.T) {
 
 func TestServerErrorBackoffGrows(t *testing.T) {
 	h := newHarness(t)
-	h.server.set("/desk.xml", reply{status: http.StatusBadGateway, body: []byte("<html><body>Bad gateway</body></html>")})
+	h.server.set("/desk.xml", reply{status: http.StatusInternalServerError, body: []byte("<html><body>Internal error</body></html>")})
 	src := h.source(h.service(h.config(deskFeed)), "desk")
 	for i, want := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute} {
 		start := h.clock.Now()
