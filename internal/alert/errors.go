@@ -102,8 +102,10 @@ func (r *redactor) addURL(raw string) {
 			r.add(p)
 		}
 	}
-	if len(u.Path) > 1 {
-		r.add(strings.TrimPrefix(u.Path, "/"))
+	// Some servers echo the path without its slash; only long ones are
+	// worth it (a token), short ones ("hook") would mangle unrelated text.
+	if p := strings.TrimPrefix(u.Path, "/"); len(p) >= 8 {
+		r.add(p)
 	}
 }
 
