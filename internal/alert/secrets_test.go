@@ -68,8 +68,10 @@ func TestNoSecretInLogsOrMetrics(t *testing.T) {
 		rc:      func() config.Receiver { return amReceiver("ops", "http://admin:AMPASSWORD5@"+dead) },
 		secrets: []string{"AMPASSWORD5"},
 	}, {
-		name:    "alertmanager 400 echoing",
-		rc:      func() config.Receiver { return amReceiver("ops", "http://admin:AMPASSWORD6@"+strings.TrimPrefix(echo(400).URL, "http://")) },
+		name: "alertmanager 400 echoing",
+		rc: func() config.Receiver {
+			return amReceiver("ops", "http://admin:AMPASSWORD6@"+strings.TrimPrefix(echo(400).URL, "http://"))
+		},
 		secrets: []string{"AMPASSWORD6"},
 	}}
 	for _, tc := range cases {
