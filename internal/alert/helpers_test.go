@@ -77,6 +77,12 @@ func noJitter(o *Options) {
 	}
 }
 
+// startingAt starts the fake clock at t instead of t0 (for a real
+// Alertmanager, which judges endsAt by its own clock).
+func startingAt(t time.Time) rigOption {
+	return func(o *Options) { o.clock = newFakeClock(t) }
+}
+
 func newRig(t *testing.T, receivers []config.Receiver, opts ...rigOption) *rig {
 	t.Helper()
 	st, err := store.Open(t.TempDir(), store.Options{}, zap.NewNop())
@@ -90,6 +96,9 @@ func newRig(t *testing.T, receivers []config.Receiver, opts ...rigOption) *rig {
 	o := Options{Store: st, Metrics: r.m, Logger: zap.New(core), clock: r.clock}
 	for _, f := range opts {
 		f(&o)
+	}
+	if c, ok := o.clock.(*fakeClock); ok {
+		r.clock = c
 	}
 	r.d, err = New(receivers, o)
 	if err != nil {
