@@ -20,6 +20,7 @@ import (
 
 	"github.com/monitord/monitord/configs"
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/feeds"
 	"github.com/monitord/monitord/internal/logging"
 	"github.com/monitord/monitord/internal/schedule"
 	"github.com/monitord/monitord/internal/store"
@@ -40,6 +41,9 @@ type App struct {
 
 	// Domain metrics live as long as the process, across reloads.
 	tickerMetrics *tickers.Metrics
+	feedMetrics   *feeds.Metrics
+	// hostLimiter spaces requests per host across reloads (EDGAR's 10/s).
+	hostLimiter *feeds.HostLimiter
 
 	listeners []net.Listener
 	server    *http.Server
@@ -74,6 +78,8 @@ func New(opts Options) (*App, error) {
 	a.reloads = newReloadMetrics(a.reg)
 	a.sched = schedule.New(a.log, schedule.NewMetrics(a.reg))
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
+	a.feedMetrics = feeds.NewMetrics(a.reg)
+	a.hostLimiter = feeds.NewHostLimiter()
 
 	a.store, err = store.Open(opts.StoragePath, store.Options{}, a.log.With(zap.String("component", "store")))
 	if err != nil {

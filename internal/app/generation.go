@@ -12,6 +12,7 @@ import (
 type generation struct {
 	cfg    *config.Config
 	quotes *quoteJob
+	news   *newsJobs
 
 	jobs []schedule.Job
 	// reports print what the components saw, for `monitord once`.
@@ -24,6 +25,9 @@ type generation struct {
 func (a *App) build(cfg *config.Config) (*generation, error) {
 	gen := &generation{cfg: cfg}
 	if err := a.buildQuotes(cfg, gen); err != nil {
+		return nil, err
+	}
+	if err := a.buildNews(cfg, gen); err != nil {
 		return nil, err
 	}
 	if a.extraJobs != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/monitord/monitord/internal/feeds"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
@@ -37,6 +38,8 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 	a.cfg.Store(cfg)
 	a.reg = prometheus.NewRegistry()
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
+	a.feedMetrics = feeds.NewMetrics(a.reg)
+	a.hostLimiter = feeds.NewHostLimiter()
 	dir, err := os.MkdirTemp("", "monitord-once-")
 	if err != nil {
 		return err

@@ -31,6 +31,9 @@ type Job struct {
 	// Immediate runs the job once as soon as it is first scheduled, rather
 	// than waiting for the first tick.
 	Immediate bool
+	// Quiet logs failed runs at Debug: for jobs that log their own
+	// failures. They are counted all the same.
+	Quiet bool
 	// Run does the work. It must return when ctx is done.
 	Run func(ctx context.Context) error
 }
@@ -194,6 +197,9 @@ func (s *Scheduler) run(sl *slot) {
 	case s.root.Err() != nil:
 		s.metrics.runs.WithLabelValues(j.Name, resultError).Inc()
 		log.Info("Job cancelled by shutdown", zap.Error(err))
+	case j.Quiet:
+		s.metrics.runs.WithLabelValues(j.Name, resultError).Inc()
+		log.Debug("Job failed", zap.Error(err))
 	default:
 		s.metrics.runs.WithLabelValues(j.Name, resultError).Inc()
 		log.Error("Job failed", zap.Error(err))

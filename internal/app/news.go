@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/feeds"
+	"github.com/monitord/monitord/internal/schedule"
+)
+
+// newsJobs polls each enabled feed on its own schedule and hands the new
+// stories to the rest of the pipeline.
+type newsJobs struct {
+	service *feeds.Service
+	// onStories receives each poll's new stories (rules, impact).
+	onStories func(ctx context.Context, source string, stories []feeds.Story, err error)
+
+	// seen collects every story of the generation, for `monitord once`.
+	mu   sync.Mutex
+	seen []feeds.Story
+}
+
+func (a *App) buildNews(cfg *config.Config, gen *generation) error {
+	svc, err := feeds.New(cfg, a.store, a.feedMetrics, a.log, feeds.Options{
+		Limiter:     a.hostLimiter,
+		Now:         a.now,
+		SkipPriming: a.once,
+	})
+	if err != nil {
+		return err
+	}
+	n := &newsJobs{service: svc}
+	gen.news = n
+	for _, src := range svc.Sources() {
+		gen.jobs = append(gen.jobs, schedule.Job{
+			Name:      "feed/" + src.Name(),
+			Spec:      src.Schedule(),
+			Timeout:   src.Timeout(),
+			Immediate: true,
+			// Sources log and count their own failures (a Warn when the
+			// reason changes); the scheduler need not repeat them.
+			Quiet: true,
+			Run:   func(ctx context.Context) error { return n.poll(ctx, src) },
+		})
+	}
+	gen.reports = append(gen.reports, n.report)
+	return nil
+}
+
+func (n *newsJobs) poll(ctx context.Context, src *feeds.Source) error {
+	stories, err := src.Poll(ctx)
+	if a := n.onStories; a != nil {
+		a(ctx, src.Name(), stories, err)
+	}
+	if len(stories) > 0 {
+		n.mu.Lock()
+		n.seen = append(n.seen, stories...)
+		n.mu.Unlock()
+	}
+	return err
+}
+
+func (n *newsJobs) report(w io.Writer) {
+	n.mu.Lock()
+	stories := append([]feeds.Story(nil), n.seen...)
+	n.mu.Unlock()
+	sort.SliceStable(stories, func(i, j int) bool { return stories[i].Published.After(stories[j].Published) })
+	io.WriteString(w, "Matched headlines\n")
+	feeds.WriteStories(w, stories)
+	io.WriteString(w, "\n")
+}
