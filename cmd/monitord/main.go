@@ -14,6 +14,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	// The NYSE calendar and schedules load time zones by name; embedding
+	// the zone database keeps a static binary on a bare image correct.
+	_ "time/tzdata"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/version"
