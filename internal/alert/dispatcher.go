@@ -109,6 +109,8 @@ func New(receivers []config.Receiver, opts Options) (*Dispatcher, error) {
 	if err := d.ApplyConfig(receivers); err != nil {
 		return nil, err
 	}
+	// The newest Dispatcher feeds the outbox gauges.
+	d.m.outbox.setSource(d.outboxStats)
 	return d, nil
 }
 

@@ -38,7 +38,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		close(done)
 	}()
 
-	d.m.outbox.setSource(d.outboxStats)
 	workers := map[*endpoint]*running{}
 	stop := func(ep *endpoint) {
 		w := workers[ep]
@@ -79,6 +78,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			for ep := range workers {
 				stop(ep)
 			}
+			// Idle keep-alive connections would outlive Run otherwise.
+			d.client.CloseIdleConnections()
 			d.log.Info("Alert delivery stopped")
 			return nil
 		case <-d.changed:
