@@ -303,3 +303,28 @@ func TestEnqueueUnknownReceiver(t *testing.T) {
 		t.Errorf("archive depth: got %d, want 0 (the transaction must not commit)", got)
 	}
 }
+
+// TestDownReceiverLogsOnce checks that a receiver down past max_age logs
+// one Warn and one Error for a whole backlog, while every drop is counted.
+func TestDownReceiverLogsOnce(t *testing.T) {
+	srv, _ := scripted(t, answer{status: 503})
+	rc := webhookReceiver("archive", srv.URL)
+	rc.MaxAge = config.Duration(2 * time.Minute)
+	r := newRig(t, []config.Receiver{rc})
+	for i := range 3 {
+		if err := r.d.Enqueue(priceAlert("MP", i), "archive"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.run(t)
+	waitFor(t, "three drops", func() bool {
+		return testutil.ToFloat64(r.m.dropped.WithLabelValues("archive", DropMaxAge)) == 3
+	})
+	r.d.Close()
+	if n := r.logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 1 {
+		t.Errorf("Warn entries: got %d, want 1\n%s", n, logText(r.logs))
+	}
+	if n := r.logs.FilterLevelExact(zapcore.ErrorLevel).Len(); n != 1 {
+		t.Errorf("Error entries: got %d, want 1\n%s", n, logText(r.logs))
+	}
+}

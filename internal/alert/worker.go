@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -11,8 +12,14 @@ import (
 	"github.com/monitord/monitord/internal/store"
 )
 
-// storeRetry is how long a worker waits after the store failed to read.
+// storeRetry is how long a worker waits after the store failed.
 const storeRetry = 5 * time.Second
+
+// Causes of drops that are not a receiver's answer.
+var (
+	errMaxAge      = errors.New("undelivered after the receiver's max_age")
+	errUndecodable = errors.New("outbox record does not decode")
+)
 
 // worker drains one endpoint's queue: it is Alertmanager's retry stage over
 // a durable queue. Dispatcher.Run starts one per endpoint and stops it by
@@ -29,9 +36,10 @@ type worker struct {
 	clock      clock
 	newBackoff func() backoff.BackOff
 	log        *zap.Logger
-	// lastErr is the last error logged, so a receiver that stays down
-	// logs one Warn until the error changes or a send succeeds.
-	lastErr string
+	// lastErr is the last receiver error logged, so a receiver that stays
+	// down logs one Warn until the error changes or a send succeeds;
+	// lastDrop does the same for drops that are not the receiver's answer.
+	lastErr, lastDrop string
 }
 
 func (w *worker) run(ctx context.Context) {
@@ -57,10 +65,10 @@ func (w *worker) run(ctx context.Context) {
 // ends. Backoff is bounded by the context and by the oldest entry's max
 // age, never by a count of attempts.
 func (w *worker) deliver(ctx context.Context, es []entry) {
-	es = w.discardBad(es)
+	es = w.discardBad(ctx, es)
 	b := w.newBackoff()
 	for attempt := 1; ; attempt++ {
-		es = w.expire(es)
+		es = w.expire(ctx, es)
 		if len(es) == 0 {
 			return
 		}
@@ -76,12 +84,12 @@ func (w *worker) deliver(ctx context.Context, es []entry) {
 		retry, err := w.ep.notifier.Notify(sendCtx, alerts...)
 		cancel()
 		w.m.requestDuration.WithLabelValues(w.ep.receiver, w.ep.integration).Observe(w.clock.Now().Sub(start).Seconds())
+		if err == nil {
+			w.ack(ctx, es, attempt)
+			return
+		}
 		if ctx.Err() != nil {
 			return // shutting down: the entries stay queued
-		}
-		if err == nil {
-			w.ack(es, attempt)
-			return
 		}
 		w.m.failed.WithLabelValues(w.ep.receiver, w.ep.integration, string(reasonOf(err))).Inc()
 		if !retry {
@@ -93,10 +101,10 @@ func (w *worker) deliver(ctx context.Context, es []entry) {
 				}
 				return
 			}
-			w.drop(es, DropPermanent, err)
+			w.drop(ctx, es, DropPermanent, err)
 			return
 		}
-		w.note(zap.WarnLevel, "Delivery failed; will retry", err, zap.Int("attempt", attempt))
+		w.note(&w.lastErr, zap.WarnLevel, "Delivery failed; will retry", err, zap.Int("attempt", attempt))
 		wait := b.NextBackOff()
 		if ra := retryAfterOf(err); ra > wait {
 			wait = ra
@@ -137,7 +145,7 @@ func (w *worker) deadline(es []entry) time.Time {
 }
 
 // expire drops the entries older than max_age and returns the rest.
-func (w *worker) expire(es []entry) []entry {
+func (w *worker) expire(ctx context.Context, es []entry) []entry {
 	now := w.clock.Now()
 	var keep, old []entry
 	for _, e := range es {
@@ -148,35 +156,33 @@ func (w *worker) expire(es []entry) []entry {
 		}
 	}
 	if len(old) > 0 {
-		w.drop(old, DropMaxAge, nil)
+		w.drop(ctx, old, DropMaxAge, errMaxAge)
 	}
 	return keep
 }
 
 // discardBad removes records that do not decode (written by a newer or a
 // broken monitord): they can never be sent.
-func (w *worker) discardBad(es []entry) []entry {
+func (w *worker) discardBad(ctx context.Context, es []entry) []entry {
 	var keep, bad []entry
 	for _, e := range es {
 		if e.bad != nil {
-			w.log.Error("Dropped an undecodable outbox record", zap.Error(e.bad))
+			w.log.Error("Outbox record does not decode", zap.Error(e.bad))
 			bad = append(bad, e)
 		} else {
 			keep = append(keep, e)
 		}
 	}
 	if len(bad) > 0 {
-		w.drop(bad, DropPermanent, nil)
+		w.drop(ctx, bad, DropPermanent, errUndecodable)
 	}
 	return keep
 }
 
 // ack removes delivered entries. If the store fails here the entries are
 // sent again later: a duplicate with the same ID, never a loss.
-func (w *worker) ack(es []entry, attempts int) {
-	if err := remove(w.st, w.ep.receiver, w.ep.key, es); err != nil {
-		w.log.Error("Cannot acknowledge delivered alerts; they will be sent again", zap.Error(err))
-	}
+func (w *worker) ack(ctx context.Context, es []entry, attempts int) {
+	w.remove(ctx, es)
 	now := w.clock.Now()
 	w.m.notifications.WithLabelValues(w.ep.receiver, w.ep.integration).Add(float64(len(es)))
 	for _, e := range es {
@@ -185,35 +191,44 @@ func (w *worker) ack(es []entry, attempts int) {
 	}
 	if w.lastErr != "" {
 		w.log.Info("Delivery recovered", zap.Int("attempts", attempts))
-		w.lastErr = ""
 	}
+	w.lastErr, w.lastDrop = "", ""
 }
 
-// drop removes entries the worker gives up on and counts them.
-func (w *worker) drop(es []entry, reason string, cause error) {
-	if err := remove(w.st, w.ep.receiver, w.ep.key, es); err != nil {
-		w.log.Error("Cannot remove dropped alerts from the outbox", zap.Error(err))
-	}
+// drop removes entries the worker gives up on, counts them, and logs why:
+// at Error when the cause differs from the last one logged, else at Debug,
+// so a receiver down past max_age does not flood the log.
+func (w *worker) drop(ctx context.Context, es []entry, reason string, cause error) {
+	w.remove(ctx, es)
 	w.m.dropped.WithLabelValues(w.ep.receiver, reason).Add(float64(len(es)))
+	last := &w.lastDrop
+	if reason == DropPermanent && cause != errUndecodable {
+		last = &w.lastErr // the receiver's answer, as for retries
+	}
 	for _, e := range es {
-		fields := []zap.Field{zap.String("reason", reason), zap.String("alert_id", e.rec.Alert.ID)}
-		if cause == nil {
-			w.log.Error("Dropped undelivered alert", append(fields, zap.Duration("max_age", w.ep.maxAge))...)
-			continue
-		}
-		w.note(zap.ErrorLevel, "Receiver refused alert; dropped it", cause, fields...)
+		w.note(last, zap.ErrorLevel, "Dropped alert", cause, zap.String("reason", reason), zap.String("alert_id", e.rec.Alert.ID))
 	}
 }
 
-// note logs err at lvl when it differs from the last error logged, at
-// Debug otherwise, as Alertmanager's retry stage does.
-func (w *worker) note(lvl zapcore.Level, msg string, err error, fields ...zap.Field) {
+// remove deletes es from the queue. A store that fails to write would
+// make the worker resend the same head in a tight loop, so it waits a
+// while before returning.
+func (w *worker) remove(ctx context.Context, es []entry) {
+	if err := remove(w.st, w.ep.receiver, w.ep.key, es); err != nil {
+		w.log.Error("Cannot remove alerts from the outbox; they may be sent again", zap.Error(err))
+		_ = w.clock.Sleep(ctx, storeRetry)
+	}
+}
+
+// note logs err at lvl when it differs from *last, at Debug otherwise, as
+// Alertmanager's retry stage does, and remembers it in *last.
+func (w *worker) note(last *string, lvl zapcore.Level, msg string, err error, fields ...zap.Field) {
 	fields = append(fields, zap.Error(err))
-	if err.Error() == w.lastErr {
+	if err.Error() == *last {
 		w.log.Debug(msg, fields...)
 		return
 	}
-	w.lastErr = err.Error()
+	*last = err.Error()
 	if ce := w.log.Check(lvl, msg); ce != nil {
 		ce.Write(fields...)
 	}
