@@ -221,7 +221,7 @@ func (d *Dispatcher) EnqueueTx(tx *bolt.Tx, a *Alert, receivers ...string) error
 func (d *Dispatcher) reportOrphans(current map[string][]*endpoint) {
 	var qs map[string]map[string]int
 	if err := d.st.View(func(tx *bolt.Tx) (err error) { qs, err = queues(tx); return err }); err != nil {
-		d.log.Error("Cannot read the outbox", zap.Error(err))
+		d.log.Error("Cannot read the outbox", zap.NamedError("err", err))
 		return
 	}
 	for rcv, eps := range qs {

@@ -98,11 +98,11 @@ func mrkdwn(s string) slackText { return slackText{Type: "mrkdwn", Text: s, Verb
 func (n *slackNotifier) message(a *Alert) slackMessage {
 	title, err := n.title.render(a)
 	if err != nil {
-		n.log.Warn("Message template failed; used the default", zap.Error(err))
+		n.log.Warn("Message template failed; used the default", zap.NamedError("err", err))
 	}
 	text, err := n.text.render(a)
 	if err != nil {
-		n.log.Warn("Message template failed; used the default", zap.Error(err))
+		n.log.Warn("Message template failed; used the default", zap.NamedError("err", err))
 	}
 
 	blocks := []slackBlock{{

@@ -91,7 +91,7 @@ func (n *webhookNotifier) Notify(ctx context.Context, alerts ...Alert) (bool, er
 func (n *webhookNotifier) send(ctx context.Context, a *Alert) (bool, error) {
 	text, err := n.text.render(a)
 	if err != nil {
-		n.log.Warn("Message template failed; used the default", zap.Error(err))
+		n.log.Warn("Message template failed; used the default", zap.NamedError("err", err))
 	}
 	body, err := marshalJSON(WebhookBody{
 		Version:   WebhookSchemaVersion,

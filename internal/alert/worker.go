@@ -46,7 +46,7 @@ func (w *worker) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		es, err := peek(w.st, w.ep.receiver, w.ep.key, w.ep.batch)
 		if err != nil {
-			w.log.Error("Cannot read the outbox", zap.Error(err))
+			w.log.Error("Cannot read the outbox", zap.NamedError("err", err))
 			_ = w.clock.Sleep(ctx, storeRetry)
 			continue
 		}
@@ -167,7 +167,7 @@ func (w *worker) discardBad(ctx context.Context, es []entry) []entry {
 	var keep, bad []entry
 	for _, e := range es {
 		if e.bad != nil {
-			w.log.Error("Outbox record does not decode", zap.Error(e.bad))
+			w.log.Error("Outbox record does not decode", zap.NamedError("err", e.bad))
 			bad = append(bad, e)
 		} else {
 			keep = append(keep, e)
@@ -215,7 +215,7 @@ func (w *worker) drop(ctx context.Context, es []entry, reason string, cause erro
 // while before returning.
 func (w *worker) remove(ctx context.Context, es []entry) {
 	if err := remove(w.st, w.ep.receiver, w.ep.key, es); err != nil {
-		w.log.Error("Cannot remove alerts from the outbox; they may be sent again", zap.Error(err))
+		w.log.Error("Cannot remove alerts from the outbox; they may be sent again", zap.NamedError("err", err))
 		_ = w.clock.Sleep(ctx, storeRetry)
 	}
 }
@@ -223,7 +223,7 @@ func (w *worker) remove(ctx context.Context, es []entry) {
 // note logs err at lvl when it differs from *last, at Debug otherwise, as
 // Alertmanager's retry stage does, and remembers it in *last.
 func (w *worker) note(last *string, lvl zapcore.Level, msg string, err error, fields ...zap.Field) {
-	fields = append(fields, zap.Error(err))
+	fields = append(fields, zap.NamedError("err", err))
 	if err.Error() == *last {
 		w.log.Debug(msg, fields...)
 		return

@@ -37,7 +37,8 @@ func (r *Receiver) UnmarshalYAML(unmarshal func(any) error) error {
 	return unmarshal((*plain)(r))
 }
 
-// Slack posts to a Slack incoming webhook.
+// Slack posts Block Kit messages to a Slack incoming webhook, at most one a
+// second per webhook URL (Slack's limit).
 type Slack struct {
 	WebhookURL     Secret `yaml:"webhook_url,omitempty"`
 	WebhookURLFile string `yaml:"webhook_url_file,omitempty"`
@@ -54,13 +55,18 @@ type Webhook struct {
 	// Secret signs bodies the Standard Webhooks way (whsec_<base64>).
 	Secret     Secret            `yaml:"secret,omitempty"`
 	SecretFile string            `yaml:"secret_file,omitempty"`
-	Headers    map[string]Secret `yaml:"headers,omitempty"`
+	// Headers are added to every request. Their values are secrets (an
+	// Authorization header): never logged. Content-Type and the webhook-*
+	// headers are monitord's own.
+	Headers map[string]Secret `yaml:"headers,omitempty"`
 	// TextTemplate overrides the default summary text.
 	TextTemplate string `yaml:"text_template,omitempty"`
 }
 
 // Alertmanager pushes alerts to every Alertmanager of a cluster (v2 API).
 type Alertmanager struct {
+	// URLs are the Alertmanagers to push to, each with its own queue, so
+	// one that is down does not hold up the others.
 	URLs []string `yaml:"urls"`
 	// GeneratorURL is the link back to this monitord in each alert.
 	GeneratorURL string `yaml:"generator_url,omitempty"`
