@@ -53,8 +53,8 @@ type Webhook struct {
 	URL     Secret `yaml:"url,omitempty"`
 	URLFile string `yaml:"url_file,omitempty"`
 	// Secret signs bodies the Standard Webhooks way (whsec_<base64>).
-	Secret     Secret            `yaml:"secret,omitempty"`
-	SecretFile string            `yaml:"secret_file,omitempty"`
+	Secret     Secret `yaml:"secret,omitempty"`
+	SecretFile string `yaml:"secret_file,omitempty"`
 	// Headers are added to every request. Their values are secrets (an
 	// Authorization header): never logged. Content-Type and the webhook-*
 	// headers are monitord's own.
