@@ -87,7 +87,7 @@ type Alert struct {
 	// StartsAt is when the condition began: the quote time of the crossing,
 	// the first failed poll. It is part of a condition's identity, so it
 	// must come from the data, not from time.Now.
-	StartsAt time.Time `json:"starts_at"`
+	StartsAt time.Time `json:"starts_at,omitzero"`
 	// EndsAt is when a resolved condition cleared.
 	EndsAt time.Time `json:"ends_at,omitzero"`
 	// CreatedAt is when the rule produced the alert (Enqueue sets it if

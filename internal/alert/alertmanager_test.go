@@ -145,11 +145,14 @@ func TestAMBatchPoisonSplit(t *testing.T) {
 		}
 	}
 	r.run(t)
-	waitFor(t, "the outbox to drain", func() bool { return r.depth("am") == 0 })
+	waitFor(t, "the outbox to drain", func() bool {
+		return testutil.ToFloat64(r.m.notifications.WithLabelValues("am", IntegrationAlertmanager)) == 4 &&
+			testutil.ToFloat64(r.m.dropped.WithLabelValues("am", DropPermanent)) == 1
+	})
 	if got := accepted.Load(); got != 4 {
 		t.Errorf("accepted: got %d, want 4", got)
 	}
-	if got := testutil.ToFloat64(r.m.dropped.WithLabelValues("am", DropPermanent)); got != 1 {
-		t.Errorf("dropped permanent: got %v, want 1", got)
+	if d := r.depth("am"); d != 0 {
+		t.Errorf("depth: got %d, want 0", d)
 	}
 }

@@ -121,9 +121,11 @@ func TestWebhookDelivery(t *testing.T) {
 	if diff := cmp.Diff(*a, body.Data); diff != "" {
 		t.Errorf("data round trip (-sent +received):\n%s", diff)
 	}
-	waitFor(t, "the ack", func() bool { return r.depth("archive") == 0 })
-	if got := testutil.ToFloat64(r.m.notifications.WithLabelValues("archive", IntegrationWebhook)); got != 1 {
-		t.Errorf("delivered: got %v, want 1", got)
+	waitFor(t, "the ack", func() bool {
+		return testutil.ToFloat64(r.m.notifications.WithLabelValues("archive", IntegrationWebhook)) == 1
+	})
+	if d := r.depth("archive"); d != 0 {
+		t.Errorf("depth after the ack: got %d, want 0", d)
 	}
 }
 
