@@ -16,6 +16,11 @@ type Impact struct {
 	NextOpen     bool `yaml:"next_open"`
 	// Retention is how long measured stories are kept.
 	Retention Duration `yaml:"retention"`
+	// Tolerance is how far after a horizon a price may be observed and still
+	// count as the price at the horizon. With no quote or chart bar within
+	// it, the horizon is left unmeasured ("no data"), never guessed. It
+	// should exceed the quote polling interval.
+	Tolerance Duration `yaml:"tolerance"`
 }
 
 // DefaultImpact measures at +5m, +15m, +60m, the close and the next open.
@@ -25,6 +30,7 @@ var DefaultImpact = Impact{
 	SessionClose: true,
 	NextOpen:     true,
 	Retention:    Duration(90 * 24 * 3600e9),
+	Tolerance:    Duration(3 * 60e9),
 }
 
 // UnmarshalYAML applies DefaultImpact before decoding.
@@ -38,10 +44,17 @@ func validateImpact(ps *problems, im *Impact, v *validator) {
 	if im.Benchmark != "" && !reSymbol.MatchString(im.Benchmark) {
 		ps.add("impact.benchmark", "%q is not a ticker symbol", im.Benchmark)
 	}
+	seen := map[Duration]bool{}
 	for i, h := range im.Horizons {
-		v.positive(fmt.Sprintf("impact.horizons[%d]", i), h)
+		p := fmt.Sprintf("impact.horizons[%d]", i)
+		v.positive(p, h)
+		if seen[h] {
+			ps.add(p, "%s is listed twice", h)
+		}
+		seen[h] = true
 	}
 	v.positive("impact.retention", im.Retention)
+	v.positive("impact.tolerance", im.Tolerance)
 }
 
 // Shard splits the watchlist across replicas by a hash of the symbol, as
