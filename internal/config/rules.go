@@ -33,6 +33,12 @@ type Rule struct {
 	// QuietHours holds alerts of this rule back during these daily windows
 	// ("22:00-07:00", in global.timezone); they are sent when the window ends.
 	QuietHours []string `yaml:"quiet_hours"`
+	// SendResolved says which receivers hear that a price or source-health
+	// condition cleared. Unset, Alertmanager's defaults: webhook and
+	// alertmanager receivers do, Slack does not. true sends it to every
+	// receiver; false only to alertmanager receivers, which always need it
+	// to end the alert.
+	SendResolved *bool `yaml:"send_resolved,omitempty"`
 
 	// Price rules: one or more of these conditions.
 	ChangePct     *float64 `yaml:"change_pct,omitempty"`

@@ -1,0 +1,81 @@
+package rules
+
+import (
+	"bytes"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"go.uber.org/zap"
+
+	"github.com/monitord/monitord/internal/config"
+)
+
+// reconcile resolves and forgets the open episodes that the configuration
+// no longer evaluates: their rule is gone or changed type, their condition
+// was removed or its thresholds changed, or the rule's tickers or sources
+// filter no longer lets their subject through. Left alone, they would
+// never clear, and Alertmanager would show them firing for ever.
+func (e *Engine) reconcile(now time.Time) error {
+	return e.st.Update(func(tx *bolt.Tx) error {
+		type stale struct {
+			k    []byte
+			name string
+			ep   episode
+		}
+		var list []stale
+		err := scan(bucket(tx), prefixEpisode, func(k, v []byte) error {
+			parts := strings.Split(string(k[len(prefixEpisode):]), "/")
+			var ep episode
+			if len(parts) != 3 || !getValue(v, &ep) {
+				list = append(list, stale{k: bytes.Clone(k)})
+				return nil
+			}
+			if !e.evaluates(parts[0], parts[1], parts[2], ep.Params) {
+				list = append(list, stale{bytes.Clone(k), parts[0], ep})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, s := range list {
+			if s.name == "" {
+				if err := bucket(tx).Delete(s.k); err != nil {
+					return err
+				}
+				continue
+			}
+			e.log.Info("Resolving a condition the configuration no longer has", zap.String("rule", s.name))
+			if err := e.resolve(tx, e.byName[s.name], s.k, &s.ep, now, now,
+				"Resolved because the rule no longer evaluates this condition (configuration changed)"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// evaluates reports whether the current rules still judge condition cond
+// of rule name for subject with the same thresholds.
+func (e *Engine) evaluates(name, subject, cond, params string) bool {
+	r := e.byName[name]
+	if r == nil {
+		return false
+	}
+	switch r.Type {
+	case config.RulePrice:
+		if !r.concerns(subject) {
+			return false
+		}
+		for _, c := range r.conds {
+			if c.name == cond && c.params == params {
+				return true
+			}
+		}
+		return false
+	case config.RuleSourceHealth:
+		return cond == condHealth && r.watches(subject) && healthParams(r) == params
+	}
+	return false
+}
