@@ -217,7 +217,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"%v":        fmt.Sprintf("%v", cfg),
 		"%+v":       fmt.Sprintf("%+v", *cfg),
 		"%#v":       fmt.Sprintf("%#v", cfg.Receivers),
-		"%s secret": fmt.Sprintf("%s", cfg.Receivers[0].Slack.WebhookURL),
+		"%s secret": fmt.Sprintf("url=%s", cfg.Receivers[0].Slack.WebhookURL),
 		"zap":       logs.String(),
 		"json":      string(js),
 	}
