@@ -147,7 +147,7 @@ func provisionedUID(t *testing.T, file, typ string) (uid, url string) {
 		APIVersion  int `yaml:"apiVersion"`
 		Datasources []struct {
 			Name, UID, Type, URL string
-			Access              string
+			Access               string
 		} `yaml:"datasources"`
 	}
 	readYAML(t, file, &prov)
