@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/configs"
+	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds"
 	"github.com/monitord/monitord/internal/logging"
@@ -42,6 +43,10 @@ type App struct {
 	// Domain metrics live as long as the process, across reloads.
 	tickerMetrics *tickers.Metrics
 	feedMetrics   *feeds.Metrics
+	alertMetrics  *alert.Metrics
+	// alerts is the durable outbox and its delivery: one per process, its
+	// receivers swapped on reload, its queues kept in the store.
+	alerts *alert.Dispatcher
 	// hostLimiter spaces requests per host across reloads (EDGAR's 10/s).
 	hostLimiter *feeds.HostLimiter
 
@@ -80,6 +85,7 @@ func New(opts Options) (*App, error) {
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
 	a.feedMetrics = feeds.NewMetrics(a.reg)
 	a.hostLimiter = feeds.NewHostLimiter()
+	a.alertMetrics = alert.NewMetrics(a.reg)
 
 	a.store, err = store.Open(opts.StoragePath, store.Options{}, a.log.With(zap.String("component", "store")))
 	if err != nil {
@@ -88,6 +94,12 @@ func New(opts Options) (*App, error) {
 	if err := a.store.RegisterMetrics(a.reg); err != nil {
 		a.store.Close()
 		return nil, err
+	}
+	a.alerts, err = alert.New(cfg.Receivers, alert.Options{Store: a.store, Metrics: a.alertMetrics,
+		Logger: a.log, UserAgent: cfg.Global.UserAgent})
+	if err != nil {
+		a.store.Close()
+		return nil, fmt.Errorf("receivers: %w", err)
 	}
 	if err := a.listen(); err != nil {
 		a.store.Close()
@@ -163,6 +175,8 @@ func (a *App) Run(ctx context.Context, hup <-chan struct{}) error {
 		served <- toolkit.ServeMultiple(a.listeners, a.server, flags, slogger)
 	}()
 
+	delivered := make(chan error, 1)
+	go func() { delivered <- a.alerts.Run(ctx) }() // owned by Run: stopped by Close in shutdown
 	runErr := a.applyInitial()
 	wdCtx, stopWatchdog := context.WithCancel(ctx)
 	wdDone := make(chan struct{})
@@ -190,6 +204,9 @@ func (a *App) Run(ctx context.Context, hup <-chan struct{}) error {
 	<-wdDone
 	if err := a.shutdown(); err != nil && runErr == nil {
 		runErr = err
+	}
+	if err := <-delivered; err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
+		runErr = fmt.Errorf("alert delivery: %w", err)
 	}
 	if runErr == nil {
 		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -251,8 +268,18 @@ func (a *App) apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	if err := a.alerts.ApplyConfig(cfg.Receivers); err != nil {
+		gen.close()
+		return fmt.Errorf("receivers: %w", err)
+	}
 	if err := a.sched.Apply(cfg.Location(), gen.jobs); err != nil {
 		gen.close()
+		if old := a.gen; old != nil {
+			// Put the receivers of the configuration still running back.
+			if rerr := a.alerts.ApplyConfig(old.cfg.Receivers); rerr != nil {
+				a.log.Error("Cannot restore the previous receivers", zap.Error(rerr))
+			}
+		}
 		return err
 	}
 	old := a.gen
@@ -267,6 +294,9 @@ func (a *App) shutdown() error {
 	if !a.sched.Stop(a.opts.ShutdownGrace) {
 		errs = append(errs, errors.New("scheduled jobs did not stop in time"))
 	}
+	// No job enqueues any more; what is not yet delivered stays in the
+	// outbox for the next start.
+	a.alerts.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
 	defer cancel()
 	if err := a.server.Shutdown(ctx); err != nil {
