@@ -172,10 +172,15 @@ func (e *Engine) loadPending() ([]*stored, error) {
 // countPending is the number of windows still being measured.
 func countPending(tx *bolt.Tx) int {
 	b := store.Bucket(tx, store.BucketImpact).Bucket(bucketPending)
-	if b == nil {
-		return 0
+	n := 0
+	if b != nil {
+		// Not Stats().KeyN: it counts committed pages, not this tx's writes.
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
 	}
-	return b.Stats().KeyN
+	return n
 }
 
 // prune deletes the windows of stories older than cutoff, with their index
