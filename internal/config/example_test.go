@@ -1,0 +1,53 @@
+package config
+
+import (
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestExampleShowsEveryOption keeps configs/example.yml complete: every key
+// of the schema must appear in it, set or commented out.
+func TestExampleShowsEveryOption(t *testing.T) {
+	data, err := os.ReadFile("../../configs/example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(data, "../../configs/example.yml"); err != nil {
+		t.Fatalf("example does not load: %v", err)
+	}
+	keys := map[string]bool{}
+	collectKeys(reflect.TypeOf(Config{}), keys, map[reflect.Type]bool{})
+	var missing []string
+	for k := range keys {
+		if !regexp.MustCompile(`(?m)^[\s#-]*` + regexp.QuoteMeta(k) + `:`).Match(data) {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("configs/example.yml does not show these keys: %s", strings.Join(missing, ", "))
+	}
+}
+
+func collectKeys(t reflect.Type, keys map[string]bool, seen map[reflect.Type]bool) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || seen[t] {
+		return
+	}
+	seen[t] = true
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" || !f.IsExported() {
+			continue
+		}
+		keys[name] = true
+		collectKeys(f.Type, keys, seen)
+	}
+}
