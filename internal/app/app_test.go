@@ -349,3 +349,29 @@ func TestSystemdNotify(t *testing.T) {
 	h.stop()
 	expect("STOPPING=1")
 }
+
+func TestConfigEndpointRedactsSecrets(t *testing.T) {
+	const hook = "https://hooks.slack.example/services/T0/B0/hunter2secret"
+	t.Setenv("MONITORD_TEST_HOOK", hook)
+	h := newHarness(t, goodConfig+`
+receivers:
+  - name: slack-ops
+    slack:
+      webhook_url: "${MONITORD_TEST_HOOK}"
+`, nil)
+	h.waitReady()
+	code, body := h.get("/config")
+	if code != http.StatusOK {
+		t.Fatalf("GET /config: %d", code)
+	}
+	if strings.Contains(body, "hunter2secret") {
+		t.Errorf("/config reveals the webhook URL:\n%s", body)
+	}
+	if !strings.Contains(body, "webhook_url: <secret>") {
+		t.Errorf("/config lacks the <secret> marker:\n%s", body)
+	}
+	_, metrics := h.get("/metrics")
+	if strings.Contains(metrics, "hunter2secret") {
+		t.Error("/metrics reveals the webhook URL")
+	}
+}
