@@ -38,7 +38,9 @@ const staleFollowUp = time.Hour
 // observation is a price of a window's ticker after its reference: a
 // measured horizon, or a live quote within the rules' reach.
 type observation struct {
-	w       *window
+	w *window
+	// at is the time of the price (quote or bar); elapsed is how long after
+	// the reference the observation stands for (the horizon's offset).
 	at      time.Time
 	elapsed time.Duration
 	// label says when: "in 15m", "by the close", "at the next open".
@@ -63,7 +65,7 @@ func (o *observation) effective() float64 {
 func horizonObservation(w *window, i int) observation {
 	h := &w.Impact.Horizons[i]
 	ref := w.Impact.Reference.At
-	o := observation{w: w, at: h.At, elapsed: h.At.Sub(ref), label: h.label(ref), price: h.Price,
+	o := observation{w: w, at: h.PriceTime, elapsed: h.At.Sub(ref), label: h.label(ref), price: h.Price,
 		move: *h.MovePct, benchMove: h.BenchmarkMovePct, abnormal: h.AbnormalPct, rawOnly: h.BenchmarkMissing}
 	if h.BenchmarkPrice != nil {
 		o.benchPrice = *h.BenchmarkPrice
@@ -186,7 +188,7 @@ func followUpAlert(r *config.Rule, o *observation, now time.Time) *alert.Alert {
 		Reason: fmt.Sprintf("%s %s%s %s; rule %s: at least %g%% within %s", kind, signedPct(move), detail, o.label,
 			r.Name, *r.MovePct, r.Within),
 		Link:  ev.Link,
-		Price: &alert.Price{Symbol: im.Ticker, Price: o.price, Change: o.price - ref, ChangePct: o.move, At: o.at},
+		Price: &alert.Price{Symbol: im.Ticker, Price: o.price, Change: *round(o.price - ref), ChangePct: o.move, At: o.at},
 		Headlines: []alert.Headline{{ID: ev.ID, Title: ev.Title, URL: ev.Link, Sources: ev.Sources,
 			Tickers: ev.Tickers, Terms: ev.Terms, PublishedAt: ev.Time}},
 		StartsAt:  o.at,
