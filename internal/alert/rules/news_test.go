@@ -106,7 +106,7 @@ func TestNewsFilters(t *testing.T) {
 		want        []string // headline ids sent
 		suppressed  map[string]float64
 	}{{
-		name:  "min_score",
+		name: "min_score",
 		rules: `
   - {name: ree, type: news, keywords: [rare_earth], min_score: 2, receivers: [slack]}`,
 		stories: []feeds.Story{
@@ -116,7 +116,7 @@ func TestNewsFilters(t *testing.T) {
 		want:       []string{"strong"},
 		suppressed: map[string]float64{ReasonMinScore: 1},
 	}, {
-		name:  "tickers",
+		name: "tickers",
 		rules: `
   - {name: ree, type: news, keywords: [rare_earth], tickers: [MP], receivers: [slack]}`,
 		stories: []feeds.Story{
@@ -126,7 +126,7 @@ func TestNewsFilters(t *testing.T) {
 		},
 		want: []string{"both"},
 	}, {
-		name:  "keyword groups",
+		name: "keyword groups",
 		rules: `
   - {name: li, type: news, keywords: [lithium], receivers: [slack]}`,
 		stories: []feeds.Story{
