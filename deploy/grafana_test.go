@@ -293,40 +293,6 @@ func TestDashboardProvider(t *testing.T) {
 	}
 }
 
-// scrapeSynthesised are the series Prometheus adds itself to every target.
-var scrapeSynthesised = map[string]bool{
-	"up": true, "scrape_duration_seconds": true, "scrape_samples_scraped": true,
-	"scrape_samples_post_metric_relabeling": true, "scrape_series_added": true,
-	"ALERTS": true, "ALERTS_FOR_STATE": true,
-}
-
-// TestDashboardMetricsExist runs the daemon through a poll against the
-// fake upstream and checks that every metric a dashboard query names is
-// one the daemon exports.
-func TestDashboardMetricsExist(t *testing.T) {
-	d := loadDashboard(t)
-	names := exportedNames(t, startDaemon(t))
-	var missing []string
-	for _, q := range d.queries() {
-		used, err := metricNamesIn(q.expr)
-		if err != nil {
-			t.Errorf("%s: %v", q.where, err)
-			continue
-		}
-		if len(used) == 0 {
-			t.Errorf("%s: %q names no metric", q.where, q.expr)
-		}
-		for _, n := range used {
-			if !names[n] && !scrapeSynthesised[n] {
-				missing = append(missing, fmt.Sprintf("%s: %s", q.where, n))
-			}
-		}
-	}
-	if len(missing) > 0 {
-		t.Errorf("metrics the daemon does not export:\n%s", strings.Join(missing, "\n"))
-	}
-}
-
 // reFQName reads a metric name from prometheus.Desc's String form, the
 // only way client_golang shows it.
 var reFQName = regexp.MustCompile(`fqName: "([^"]+)"`)
