@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/net/html"
@@ -149,5 +150,30 @@ func TestSnapshotGetsRequestContext(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), req)
 	if got != "req" {
 		t.Errorf("snapshot saw context value %v, want the request's", got)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	for _, tc := range []struct {
+		opts          status.Options
+		refresh, path string
+	}{
+		{status.Options{}, "30", "/metrics"},
+		{status.Options{Refresh: 10 * time.Second, MetricsPath: "/telemetry"}, "10", "/telemetry"},
+		{status.Options{Refresh: time.Millisecond}, "1", "/metrics"},
+	} {
+		h := status.Handler(func(context.Context) (status.Snapshot, error) { return status.Snapshot{}, nil }, tc.opts)
+		_, body := request(t, h, http.MethodGet, "/")
+		doc, err := html.Parse(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refresh := findAll(doc, "meta", func(n *html.Node) bool { return attr(n, "http-equiv") == "refresh" })
+		if got := attr(refresh[0], "content"); got != tc.refresh {
+			t.Errorf("%+v: refresh %q, want %q", tc.opts, got, tc.refresh)
+		}
+		if got := attr(findAll(doc, "a", nil)[0], "href"); got != tc.path {
+			t.Errorf("%+v: metrics link %q, want %q", tc.opts, got, tc.path)
+		}
 	}
 }

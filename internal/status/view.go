@@ -92,7 +92,7 @@ func newView(snap Snapshot, opts Options) view {
 		Zone:        now.Format("MST"),
 		Version:     snap.Version,
 		Ready:       snap.Ready,
-		Refresh:     int(opts.Refresh.Round(time.Second) / time.Second),
+		Refresh:     max(1, int(opts.Refresh.Round(time.Second)/time.Second)), // 0 would reload at once, forever
 		MetricsPath: opts.MetricsPath,
 		EventsPath:  EventsPath,
 		Stylesheet:  StylesheetPath,
