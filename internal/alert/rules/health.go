@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/alert"
+	"github.com/monitord/monitord/internal/config"
 )
 
 // condHealth is the one condition of a source-health rule.
@@ -99,7 +100,7 @@ func healthObservation(r *rule, source string, st sourceState, clock time.Time, 
 		why = append(why, fmt.Sprintf("%d failed polls in a row (threshold %d)", st.Failures, r.Failures))
 	}
 	if down := clock.Sub(st.FailingSince); r.StaleFor > 0 && !st.FailingSince.IsZero() && down >= r.StaleFor.D() {
-		why = append(why, fmt.Sprintf("no successful poll for %s (threshold %s)", down.Round(time.Second), r.StaleFor))
+		why = append(why, fmt.Sprintf("no successful poll for %s (threshold %s)", config.Duration(down.Round(time.Second)), r.StaleFor))
 	}
 	o := &observation{
 		rule: r, subject: source, cond: condHealth, kind: alert.KindSourceHealth,

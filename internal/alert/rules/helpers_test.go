@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,8 +234,4 @@ func quote(symbol string, price, prevClose float64, at time.Time) tickers.Quote 
 		q.ChangeRatio = q.Change / prevClose
 	}
 	return q
-}
-
-func diffLines(got, want []string) string {
-	return fmt.Sprintf("got:\n\t%s\nwant:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 }

@@ -1,0 +1,128 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// observe reports one poll of source at t0+after.
+func (r *rig) observe(source string, ok bool, after time.Duration) {
+	r.t.Helper()
+	at := t0.Add(after)
+	r.clock.Set(at)
+	reason := ""
+	if !ok {
+		reason = "HTTP 503 Service Unavailable"
+	}
+	if err := r.e.ObserveSource(source, ok, reason, at); err != nil {
+		r.t.Fatalf("ObserveSource: %v", err)
+	}
+}
+
+func TestSourceHealthFailures(t *testing.T) {
+	type poll struct {
+		source string
+		ok     bool
+		want   []string
+	}
+	for _, tc := range []struct {
+		name, rules string
+		polls       []poll
+		restartAt   int
+	}{{
+		name: "fires once after N failures, resolves on recovery",
+		rules: `
+  - {name: health, type: source_health, failures: 3, receivers: [hook]}`,
+		polls: []poll{
+			{"yahoo", true, nil},
+			{"yahoo", false, nil},
+			{"yahoo", false, nil},
+			{"wire-a", false, nil},
+			{"yahoo", false, []string{"firing Source yahoo is failing [hook]"}},
+			{"yahoo", false, nil},
+			{"yahoo", false, nil},
+			{"yahoo", true, []string{"resolved Source yahoo is failing [hook]"}},
+			{"yahoo", true, nil},
+			{"yahoo", false, nil},
+		},
+	}, {
+		name: "the streak survives a restart",
+		rules: `
+  - {name: health, type: source_health, failures: 3, receivers: [hook]}`,
+		polls: []poll{
+			{"wire-a", false, nil},
+			{"wire-a", false, nil},
+			{"wire-a", false, []string{"firing Source wire-a is failing [hook]"}},
+		},
+		restartAt: 2,
+	}, {
+		name: "sources filter",
+		rules: `
+  - {name: health, type: source_health, failures: 2, sources: [wire-a], receivers: [hook]}`,
+		polls: []poll{
+			{"yahoo", false, nil},
+			{"yahoo", false, nil},
+			{"yahoo", false, nil},
+			{"wire-a", false, nil},
+			{"wire-a", false, []string{"firing Source wire-a is failing [hook]"}},
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, tc.rules)
+			for i, p := range tc.polls {
+				if tc.restartAt > 0 && i == tc.restartAt {
+					r.restart()
+				}
+				r.observe(p.source, p.ok, time.Duration(i)*time.Minute)
+				want := p.want
+				if want == nil {
+					want = []string{}
+				}
+				if diff := cmp.Diff(want, lines(r.rec.take())); diff != "" {
+					t.Fatalf("poll %d (%s ok=%v): alerts differ (-want +got):\n%s", i, p.source, p.ok, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestSourceHealthStale(t *testing.T) {
+	r := newRig(t, `
+  - {name: stale, type: source_health, stale_for: 30m, receivers: [hook]}`)
+	m := time.Minute
+	r.observe("wire-a", true, 0)
+	r.observe("wire-a", false, 5*m)
+	// The feed backs off: no more polls, only ticks.
+	for _, after := range []time.Duration{20 * m, 34 * m} {
+		r.clock.Set(t0.Add(after))
+		r.tick()
+		if got := r.rec.take(); len(got) != 0 {
+			t.Fatalf("tick at +%s: got %q, want nothing", after, lines(got))
+		}
+	}
+	r.clock.Set(t0.Add(35 * m))
+	r.tick()
+	got := r.rec.take()
+	if diff := cmp.Diff([]string{"firing Source wire-a is failing [hook]"}, lines(got)); diff != "" {
+		t.Fatalf("tick at +35m: alerts differ (-want +got):\n%s", diff)
+	}
+	a := got[0].Alert
+	if !a.StartsAt.Equal(t0.Add(5*m)) || a.Source != "wire-a" || !strings.Contains(a.Summary, "HTTP 503") ||
+		!strings.Contains(a.Reason, "no successful poll for 30m ") {
+		t.Errorf("got starts_at %s source %q summary %q reason %q; want the first failure, the source, its error and why",
+			a.StartsAt, a.Source, a.Summary, a.Reason)
+	}
+	r.clock.Set(t0.Add(50 * m))
+	r.tick()
+	r.observe("wire-a", true, 60*m)
+	got = r.rec.take()
+	if diff := cmp.Diff([]string{"resolved Source wire-a is failing [hook]"}, lines(got)); diff != "" {
+		t.Fatalf("recovery: alerts differ (-want +got):\n%s", diff)
+	}
+	if res := got[0].Alert; res.ConditionID != a.ConditionID || !res.EndsAt.Equal(t0.Add(60*m)) {
+		t.Errorf("resolved: got condition id %s ends_at %s, want %s and %s", res.ConditionID, res.EndsAt, a.ConditionID, t0.Add(60*m))
+	}
+}
