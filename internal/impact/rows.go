@@ -48,7 +48,7 @@ func ReadEvents(st *store.Store, q Query) ([]Event, error) {
 			k, v = c.Last()
 		} else {
 			end := binary.BigEndian.AppendUint64(nil, uint64(min(max(q.Until.UnixNano(), 0), math.MaxInt64-1)+1))
-			if k, v = c.Seek(end); k == nil {
+			if k, _ = c.Seek(end); k == nil {
 				k, v = c.Last()
 			} else {
 				k, v = c.Prev()

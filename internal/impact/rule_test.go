@@ -99,36 +99,39 @@ func TestImpactRule(t *testing.T) {
 		rule config.Rule
 		mp   steps
 		want []string
+		// until is how long the session's polls run (default 10:20).
+		until string
 	}{
 		{"over the threshold", rule(nil), steps{{d("09:00"), 20}, {d("10:12"), 20.8}},
-			[]string{"MP +4.0% in 12m after 'MP Materials signs DoD magnet deal'"}},
+			[]string{"MP +4.0% in 12m after 'MP Materials signs DoD magnet deal'"}, ""},
 		{"a fall counts too", rule(nil), steps{{d("09:00"), 20}, {d("10:12"), 19.2}},
-			[]string{"MP -4.0% in 12m after 'MP Materials signs DoD magnet deal'"}},
-		{"under the threshold", rule(nil), steps{{d("09:00"), 20}, {d("10:12"), 20.5}}, nil},
-		{"after within", rule(nil), steps{{d("09:00"), 20}, {d("10:40"), 22}}, nil},
+			[]string{"MP -4.0% in 12m after 'MP Materials signs DoD magnet deal'"}, ""},
+		{"under the threshold", rule(nil), steps{{d("09:00"), 20}, {d("10:12"), 20.5}}, nil, ""},
+		{"after within", rule(nil), steps{{d("09:00"), 20}, {d("10:40"), 22}}, nil, "10:45"},
 		{"within reaches the close horizon", rule(func(r *config.Rule) { r.Within = config.Duration(7 * time.Hour) }),
 			steps{{d("09:00"), 20}, {d("15:30"), 22}},
-			[]string{"MP +10.0% by the close after 'MP Materials signs DoD magnet deal'"}},
+			[]string{"MP +10.0% by the close after 'MP Materials signs DoD magnet deal'"}, ""},
 		{"tickers filter excludes", rule(func(r *config.Rule) { r.Tickers = []string{"USAR"} }),
-			steps{{d("09:00"), 20}, {d("10:12"), 22}}, nil},
+			steps{{d("09:00"), 20}, {d("10:12"), 22}}, nil, ""},
 		{"tickers filter includes", rule(func(r *config.Rule) { r.Tickers = []string{"USAR", "MP"} }),
 			steps{{d("09:00"), 20}, {d("10:12"), 22}},
-			[]string{"MP +10.0% in 12m after 'MP Materials signs DoD magnet deal'"}},
+			[]string{"MP +10.0% in 12m after 'MP Materials signs DoD magnet deal'"}, ""},
 		{"keywords filter excludes", rule(func(r *config.Rule) { r.Keywords = []string{"policy"} }),
-			steps{{d("09:00"), 20}, {d("10:12"), 22}}, nil},
+			steps{{d("09:00"), 20}, {d("10:12"), 22}}, nil, ""},
 		{"keywords filter includes", rule(func(r *config.Rule) { r.Keywords = []string{"policy", "rare_earth"} }),
 			steps{{d("09:00"), 20}, {d("10:12"), 22}},
-			[]string{"MP +10.0% in 12m after 'MP Materials signs DoD magnet deal'"}},
+			[]string{"MP +10.0% in 12m after 'MP Materials signs DoD magnet deal'"}, ""},
 		// The move keeps growing: one follow-up only, for the first crossing.
 		{"one follow-up per story", rule(nil), steps{{d("09:00"), 20}, {d("10:03"), 21}, {d("10:08"), 23}, {d("10:15"), 25}},
-			[]string{"MP +5.0% in 3m after 'MP Materials signs DoD magnet deal'"}},
+			[]string{"MP +5.0% in 3m after 'MP Materials signs DoD magnet deal'"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, testConfig(tt.rule))
-			until := "10:45"
-			if tt.rule.Within.D() > time.Hour {
-				until = "10:20"
+			until := "10:20"
+			if tt.until != "" {
+				until = tt.until
 			}
 			h.session(d, until, map[string]steps{"MP": tt.mp, "REMX": flat})
 			if tt.rule.Within.D() > time.Hour {
