@@ -1,0 +1,352 @@
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// corePanels must show data as soon as Prometheus has scraped a daemon
+// twice: the prices, their change, their staleness and the feed fetches.
+var corePanels = []string{"Price", "Change vs previous close", "Change now", "Quote staleness", "Feed fetches"}
+
+// grafanaVars stand in for the dashboard's variables as Grafana expands
+// them with "All" selected (allValue .+) and a one-hour range.
+var grafanaVars = map[string]string{
+	"job": ".+", "instance": ".+", "symbol": ".+", "feed": ".+",
+	"__rate_interval": "1m", "__interval": "1m", "__range": "1h",
+}
+
+var reGrafanaVar = regexp.MustCompile(`\$\{([a-zA-Z_]+)(?::[a-z]+)?\}|\$([a-zA-Z_]+)`)
+
+func expandGrafanaVars(expr string) (string, error) {
+	var unknown []string
+	out := reGrafanaVar.ReplaceAllStringFunc(expr, func(m string) string {
+		sub := reGrafanaVar.FindStringSubmatch(m)
+		name := sub[1] + sub[2]
+		v, ok := grafanaVars[name]
+		if !ok {
+			unknown = append(unknown, name)
+		}
+		return v
+	})
+	if len(unknown) > 0 {
+		return "", fmt.Errorf("unknown variables %q", unknown)
+	}
+	return out, nil
+}
+
+// TestEndToEndPrometheus scrapes an in-process daemon with Debian's real
+// Prometheus every second, then evaluates every dashboard query and every
+// alerting rule through Prometheus's HTTP API: each must parse, the core
+// panels must return data, and the loaded rules must evaluate cleanly
+// without firing on a healthy daemon.
+func TestEndToEndPrometheus(t *testing.T) {
+	bin := need(t, "prometheus", "prometheus")
+	start := time.Now()
+	d := startDaemon(t)
+	d.polled(t)
+	rules, err := filepath.Abs(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := strings.TrimPrefix(d.base, "http://")
+	p := startPrometheus(t, bin, fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [%q]
+scrape_configs:
+  - job_name: monitord
+    static_configs:
+      - targets: [%q]
+`, rules, target))
+
+	p.waitFor(t, "two scrapes of monitord", func() bool {
+		n, err := p.query(`count_over_time(up{job="monitord"}[1m]) >= 2 and up{job="monitord"} == 1`)
+		return err == nil && n == 1
+	})
+
+	for _, q := range loadDashboard(t).queries() {
+		expr := q.expr
+		if m := reLabelValues.FindStringSubmatch(expr); m != nil {
+			expr = m[1] // label_values(selector, label) is Grafana's; its selector is PromQL
+		}
+		expr, err := expandGrafanaVars(expr)
+		if err != nil {
+			t.Errorf("%s: %v", q.where, err)
+			continue
+		}
+		n, err := p.query(expr)
+		switch {
+		case err != nil:
+			t.Errorf("%s: %s: %v", q.where, expr, err)
+		case n == 0 && (isCore(q.panel) || strings.HasPrefix(q.where, "variable")):
+			t.Errorf("%s: %s returned no data", q.where, expr)
+		case n == 0:
+			t.Logf("%s: no data yet (fine for a fresh daemon)", q.where)
+		}
+	}
+	for _, title := range corePanels {
+		if !hasPanel(loadDashboard(t), title) {
+			t.Errorf("the dashboard has no panel %q", title)
+		}
+	}
+	for _, r := range loadRules(t, rulesFile) {
+		if _, err := p.query(r.Expr); err != nil {
+			t.Errorf("rule %s: %v", r.Alert, err)
+		}
+	}
+	// The scheduler's job label arrives as exported_job, as the dashboard
+	// and the rules expect.
+	if n, err := p.query(`monitord_scheduler_job_runs_total{job="monitord", exported_job="quotes"}`); err != nil || n == 0 {
+		t.Errorf("no scheduler series with exported_job=\"quotes\" (%d, %v)", n, err)
+	}
+
+	// Prometheus evaluated every loaded rule without error, and none fires.
+	var groups []ruleGroupStatus
+	p.waitFor(t, "an evaluation of every rule", func() bool {
+		groups = p.rules(t)
+		for _, g := range groups {
+			for _, r := range g.Rules {
+				if r.Health == "unknown" {
+					return false
+				}
+			}
+		}
+		return len(groups) > 0
+	})
+	for _, g := range groups {
+		for _, r := range g.Rules {
+			if r.Health != "ok" {
+				t.Errorf("rule %s: health %s: %s", r.Name, r.Health, r.LastError)
+			}
+			if r.State == "firing" {
+				t.Errorf("rule %s fires on a healthy daemon", r.Name)
+			}
+		}
+	}
+	t.Logf("end to end in %s", time.Since(start).Round(time.Millisecond))
+}
+
+func isCore(title string) bool {
+	for _, c := range corePanels {
+		if c == title {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPanel(d *dashboard, title string) bool {
+	for _, p := range d.allPanels() {
+		if p.Title == title {
+			return true
+		}
+	}
+	return false
+}
+
+// prometheusServer is a Prometheus process of the test's own.
+type prometheusServer struct {
+	base string
+	out  *lockedBuffer
+	exit chan error
+}
+
+// startPrometheus runs bin with config on a free loopback port and a data
+// directory in t.TempDir, and stops it when the test ends.
+func startPrometheus(t *testing.T, bin, config string) *prometheusServer {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A port found free may be taken before Prometheus binds it: retry.
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		p := &prometheusServer{base: "http://127.0.0.1:" + port, out: &lockedBuffer{}, exit: make(chan error, 1)}
+		cmd := exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+			"--web.listen-address=127.0.0.1:"+port, "--log.level=warn")
+		cmd.Stdout, cmd.Stderr = p.out, p.out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { p.exit <- cmd.Wait() }() // ends when the process does
+		err := p.waitReady()
+		if err == nil {
+			t.Cleanup(func() {
+				cmd.Process.Signal(syscall.SIGTERM)
+				select {
+				case <-p.exit:
+				case <-time.After(15 * time.Second):
+					cmd.Process.Kill()
+					<-p.exit
+				}
+				if t.Failed() {
+					t.Logf("prometheus output:\n%s", p.out.String())
+				}
+			})
+			return p
+		}
+		cmd.Process.Kill()
+		<-p.exit
+		if attempt == 3 || !strings.Contains(p.out.String(), "address already in use") {
+			t.Fatalf("prometheus did not start: %v\n%s", err, p.out.String())
+		}
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// waitReady waits up to a minute for /-/ready, or for the process to exit.
+func (p *prometheusServer) waitReady() error {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.exit:
+			p.exit <- err
+			return fmt.Errorf("exited: %v", err)
+		default:
+		}
+		if resp, err := http.Get(p.base + "/-/ready"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("not ready within a minute")
+}
+
+func (p *prometheusServer) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus: %s not reached within a minute", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// apiResponse is the envelope of Prometheus's HTTP API.
+type apiResponse struct {
+	Status    string          `json:"status"`
+	ErrorType string          `json:"errorType"`
+	Error     string          `json:"error"`
+	Data      json.RawMessage `json:"data"`
+}
+
+func (p *prometheusServer) get(path string, params url.Values) (json.RawMessage, error) {
+	resp, err := http.Get(p.base + path + "?" + params.Encode())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var r apiResponse
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %d %q: %v", path, resp.StatusCode, b, err)
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("%s: %s", r.ErrorType, r.Error)
+	}
+	return r.Data, nil
+}
+
+// query evaluates expr at the current time and returns how many series
+// (or one for a scalar) it gave.
+func (p *prometheusServer) query(expr string) (int, error) {
+	data, err := p.get("/api/v1/query", url.Values{"query": {expr}})
+	if err != nil {
+		return 0, err
+	}
+	var res struct {
+		ResultType string          `json:"resultType"`
+		Result     json.RawMessage `json:"result"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		return 0, err
+	}
+	if res.ResultType == "scalar" || res.ResultType == "string" {
+		return 1, nil
+	}
+	var series []json.RawMessage
+	if err := json.Unmarshal(res.Result, &series); err != nil {
+		return 0, err
+	}
+	return len(series), nil
+}
+
+type ruleGroupStatus struct {
+	Name  string `json:"name"`
+	Rules []struct {
+		Name      string `json:"name"`
+		Health    string `json:"health"`
+		LastError string `json:"lastError"`
+		State     string `json:"state"`
+	} `json:"rules"`
+}
+
+func (p *prometheusServer) rules(t *testing.T) []ruleGroupStatus {
+	t.Helper()
+	data, err := p.get("/api/v1/rules", url.Values{"type": {"alert"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Groups []ruleGroupStatus `json:"groups"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res.Groups
+}
+
+// lockedBuffer collects a process's output, written by exec's copier
+// goroutines and read by the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
