@@ -59,6 +59,10 @@ const (
 	ReasonMinScore = "min_score"
 )
 
+// SourceQuotes is the source name of the quote poller for ObserveSource
+// and the sources filter of source-health rules.
+const SourceQuotes = "yahoo"
+
 // Engine evaluates the rules of one configuration. Build a new one on
 // every config reload: all state is in the store, so the new Engine goes on
 // where the old one stopped (a cooldown, an open episode, a pending group).
@@ -78,6 +82,10 @@ type Engine struct {
 
 	price, news, health []*rule
 	byName              map[string]*rule
+	// symbols are the watchlist's symbols and sources the names a
+	// source-health rule can watch (feeds and "yahoo"): state about
+	// anything else is left over from an older config.
+	symbols, sources map[string]bool
 	// receivers are the configured receivers by name (their type decides
 	// who hears resolved notifications and Alertmanager refreshes).
 	receivers map[string]*config.Receiver
@@ -110,10 +118,17 @@ func New(cfg *config.Config, st *store.Store, q Enqueuer, m *alert.Metrics, log 
 		cfg: cfg, st: st, q: q, m: m, log: log.With(zap.String("component", "rules")),
 		now: time.Now, hist: tickers.NewHistory(st, cfg.Quotes.HistoryRetention.D()),
 		byName: map[string]*rule{}, receivers: map[string]*config.Receiver{},
+		symbols: map[string]bool{}, sources: map[string]bool{SourceQuotes: true},
 		zones: map[string]*time.Location{},
 	}
 	for _, o := range opts {
 		o(e)
+	}
+	for _, t := range cfg.Tickers {
+		e.symbols[t.Symbol] = true
+	}
+	for _, f := range cfg.Feeds {
+		e.sources[f.Name] = true
 	}
 	for i := range cfg.Receivers {
 		e.receivers[cfg.Receivers[i].Name] = &cfg.Receivers[i]

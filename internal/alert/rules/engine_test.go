@@ -72,6 +72,7 @@ func TestReloadResolvesWhatTheConfigDropped(t *testing.T) {
   - {name: level, type: price, above: 35, receivers: [hook]}`, "", []string{"resolved MP above $30.00 at $31.00 [hook]"}},
 		{"rule removed", `
   - {name: other, type: price, below: 1, receivers: [hook]}`, "", []string{"resolved MP above $30.00 at $31.00 [hook]"}},
+		{"symbol left the watchlist", first, "", []string{"resolved MP above $30.00 at $31.00 [hook]"}},
 		{"ticker filtered out", `
   - {name: level, type: price, above: 30, tickers: [TMQ], receivers: [hook]}`, "", []string{"resolved MP above $30.00 at $31.00 [hook]"}},
 		{"receiver removed too", `
@@ -82,6 +83,9 @@ func TestReloadResolvesWhatTheConfigDropped(t *testing.T) {
 			r.run([]step{{after: 0, price: 31, want: []string{"firing MP above $30.00 at $31.00 [hook]"}}})
 			cfg := loadConfig(t, tc.rules)
 			cfg.Receivers = slices.DeleteFunc(cfg.Receivers, func(rc config.Receiver) bool { return rc.Name == tc.drop })
+			if tc.name == "symbol left the watchlist" {
+				cfg.Tickers = cfg.Tickers[1:]
+			}
 			if _, err := New(cfg, r.st, r.rec, r.m, nil, WithClock(r.clock.Now)); err != nil {
 				t.Fatalf("New: %v", err)
 			}

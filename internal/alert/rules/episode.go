@@ -110,9 +110,14 @@ func (e *Engine) notify(tx *bolt.Tx, o *observation, k []byte, ep *episode, now 
 	if err != nil {
 		return err
 	}
+	first := !ep.Notified
 	ep.Notified, ep.LastSent, ep.Repeat, ep.Receivers, ep.Alert = true, now, a.Repeat, receivers, a
-	ep.Pushed = now
-	if held {
+	switch {
+	case !held:
+		ep.Pushed = now
+	case first:
+		// Alertmanager hears of it when quiet hours release it. A held
+		// repeat leaves the refreshes of the delivered firing running.
 		ep.Pushed = time.Time{}
 	}
 	if err := putTime(b, key(prefixCooldown, r.Name, o.subject), now); err != nil {

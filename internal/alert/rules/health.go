@@ -15,6 +15,10 @@ import (
 	"github.com/monitord/monitord/internal/config"
 )
 
+// ErrUnknownSource is returned by ObserveSource for a name that is neither
+// a configured feed nor SourceQuotes.
+var ErrUnknownSource = errors.New("unknown source")
+
 // condHealth is the one condition of a source-health rule.
 const condHealth = "health"
 
@@ -35,7 +39,7 @@ type sourceState struct {
 
 // ObserveSource records the outcome of one poll of a quote or news source
 // and evaluates the source-health rules on it. Call it after every poll
-// that asked the upstream: name is the feed's name or "yahoo" for quotes,
+// that asked the upstream: name is the feed's name or SourceQuotes,
 // ok whether the poll succeeded (feeds.Source.Poll returned no error;
 // tickers.Poller.Poll got at least one quote), reason the error text when
 // it failed, at when the poll ended. Do not report polls that were
@@ -43,6 +47,9 @@ type sourceState struct {
 // source, and a source that is not asked stays as it was (failing, if it
 // failed last), which Tick's stale_for check relies on.
 func (e *Engine) ObserveSource(name string, ok bool, reason string, at time.Time) error {
+	if !e.sources[name] {
+		return fmt.Errorf("observe source %q: %w", name, ErrUnknownSource)
+	}
 	if len(e.health) == 0 {
 		return nil
 	}
@@ -139,8 +146,9 @@ func (e *Engine) checkStale(tx *bolt.Tx, now time.Time) []error {
 	var list []failing
 	err := scan(bucket(tx), prefixSource, func(k, v []byte) error {
 		var st sourceState
-		if getValue(v, &st) && !st.FailingSince.IsZero() {
-			list = append(list, failing{string(k[len(prefixSource):]), st})
+		name := string(k[len(prefixSource):])
+		if getValue(v, &st) && !st.FailingSince.IsZero() && e.sources[name] {
+			list = append(list, failing{name, st})
 		}
 		return nil
 	})

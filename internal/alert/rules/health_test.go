@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +125,36 @@ func TestSourceHealthStale(t *testing.T) {
 	}
 	if res := got[0].Alert; res.ConditionID != a.ConditionID || !res.EndsAt.Equal(t0.Add(60*m)) {
 		t.Errorf("resolved: got condition id %s ends_at %s, want %s and %s", res.ConditionID, res.EndsAt, a.ConditionID, t0.Add(60*m))
+	}
+}
+
+func TestSourceHealthAfterReload(t *testing.T) {
+	const rules = `
+  - {name: health, type: source_health, failures: 1, stale_for: 10m, receivers: [hook]}`
+	r := newRig(t, rules)
+	r.observe("wire-a", false, 0)
+	r.observe("wire-b", false, 0)
+	if got := len(r.rec.take()); got != 2 {
+		t.Fatalf("got %d alerts, want one per failing feed", got)
+	}
+	// wire-a leaves the config: its episode resolves and its streak is
+	// forgotten, so Tick does not find it stale for ever.
+	cfg := loadConfig(t, rules)
+	cfg.Feeds = cfg.Feeds[1:]
+	e, err := New(cfg, r.st, r.rec, r.m, nil, WithClock(r.clock.Now))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	r.e = e
+	if diff := cmp.Diff([]string{"resolved Source wire-a is failing [hook]"}, lines(r.rec.take())); diff != "" {
+		t.Errorf("reload: alerts differ (-want +got):\n%s", diff)
+	}
+	r.clock.Set(t0.Add(time.Hour))
+	r.tick()
+	if got := lines(r.rec.take()); len(got) != 0 {
+		t.Errorf("tick: got %q, want nothing (wire-b already announced, wire-a gone)", got)
+	}
+	if err := r.e.ObserveSource("wire-a", true, "", t0.Add(time.Hour)); !errors.Is(err, ErrUnknownSource) {
+		t.Errorf("ObserveSource of a removed feed: got %v, want ErrUnknownSource", err)
 	}
 }

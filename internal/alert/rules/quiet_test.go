@@ -124,3 +124,21 @@ func TestQuietUntil(t *testing.T) {
 		}
 	}
 }
+
+func TestAlertmanagerRefreshThroughQuietHours(t *testing.T) {
+	r := newRig(t, `
+  - {name: level, type: price, above: 30, quiet_hours: ["22:00-07:00"], receivers: [slack, am]}`)
+	ny := r.cfg.Location()
+	at := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, ny) }
+	r.clock.Set(at(21, 50))
+	r.poll(quote("MP", 31, 100, at(21, 50)))
+	if diff := cmp.Diff([]string{"firing MP above $30.00 at $31.00 [slack am]"}, lines(r.rec.take())); diff != "" {
+		t.Fatalf("before quiet hours: alerts differ (-want +got):\n%s", diff)
+	}
+	// What Alertmanager already shows stays up through the night.
+	r.clock.Set(at(22, 30))
+	r.tick()
+	if diff := cmp.Diff([]string{"firing MP above $30.00 at $31.00 [am]"}, lines(r.rec.take())); diff != "" {
+		t.Errorf("refresh in quiet hours: alerts differ (-want +got):\n%s", diff)
+	}
+}

@@ -13,8 +13,9 @@ import (
 
 // reconcile resolves and forgets the open episodes that the configuration
 // no longer evaluates: their rule is gone or changed type, their condition
-// was removed or its thresholds changed, or the rule's tickers or sources
-// filter no longer lets their subject through. Left alone, they would
+// was removed or its thresholds changed, their symbol left the watchlist or
+// their feed the feeds, or the rule's tickers or sources filter no longer
+// lets their subject through. Left alone, they would
 // never clear, and Alertmanager would show them firing for ever.
 func (e *Engine) reconcile(now time.Time) error {
 	return e.st.Update(func(tx *bolt.Tx) error {
@@ -33,6 +34,17 @@ func (e *Engine) reconcile(now time.Time) error {
 			}
 			if !e.evaluates(parts[0], parts[1], parts[2], ep.Params) {
 				list = append(list, stale{bytes.Clone(k), parts[0], ep})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// The streaks of sources no longer configured would look stale
+		// for ever.
+		err = scan(bucket(tx), prefixSource, func(k, _ []byte) error {
+			if !e.sources[string(k[len(prefixSource):])] {
+				list = append(list, stale{k: bytes.Clone(k)})
 			}
 			return nil
 		})
@@ -65,7 +77,7 @@ func (e *Engine) evaluates(name, subject, cond, params string) bool {
 	}
 	switch r.Type {
 	case config.RulePrice:
-		if !r.concerns(subject) {
+		if !r.concerns(subject) || !e.symbols[subject] {
 			return false
 		}
 		for _, c := range r.conds {
@@ -75,7 +87,7 @@ func (e *Engine) evaluates(name, subject, cond, params string) bool {
 		}
 		return false
 	case config.RuleSourceHealth:
-		return cond == condHealth && r.watches(subject) && healthParams(r) == params
+		return cond == condHealth && r.watches(subject) && e.sources[subject] && healthParams(r) == params
 	}
 	return false
 }

@@ -53,7 +53,8 @@ func (e *Engine) Tick(now time.Time) error {
 // Prometheus re-sends firing alerts: Alertmanager ends an alert that is not
 // pushed again, and a condition may hold for days with repeat_interval 0
 // and no quote in between. The alert keeps its id; other receivers hear
-// nothing.
+// nothing. Quiet hours do not stop refreshes: they hold back news, not the
+// state of what was already told (a firing still held has no Pushed yet).
 func (e *Engine) refresh(tx *bolt.Tx, now time.Time) error {
 	b := bucket(tx)
 	type due struct {
@@ -64,10 +65,6 @@ func (e *Engine) refresh(tx *bolt.Tx, now time.Time) error {
 	err := scan(b, prefixEpisode, func(k, v []byte) error {
 		var ep episode
 		if !getValue(v, &ep) || !ep.Notified || ep.Pushed.IsZero() || ep.Alert == nil {
-			return nil
-		}
-		name, _, _ := strings.Cut(string(k[len(prefixEpisode):]), "/")
-		if _, quiet := e.byName[name].quietUntil(now); quiet {
 			return nil
 		}
 		list = append(list, due{bytes.Clone(k), ep})
