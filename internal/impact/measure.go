@@ -83,10 +83,11 @@ const (
 // priceAt returns symbol's price at t, following the rules documented for
 // impact.tolerance:
 //
-//   - from the history: for modeAt, a quote at or before t that was fetched
-//     at or after t (no trade happened between its quote time and t); for
-//     modeBefore, the last quote at or before t if it was fetched no more
-//     than the tolerance before t;
+//   - from the history, a quote priced no more than the tolerance before t:
+//     for modeAt, the last at or before t if it was fetched at or after t
+//     (no trade happened between its quote time and t); for modeBefore,
+//     the last at or before t if it was fetched no more than the tolerance
+//     before t;
 //   - else the first quote with a time in [t, t+tolerance];
 //   - else, once t+tolerance+settle has passed, chart bars (see barPrice);
 //   - else no data.
@@ -104,9 +105,12 @@ func (e *Engine) priceAt(ctx context.Context, p *pass, symbol string, t time.Tim
 		if err != nil {
 			return price{}, waiting, err
 		}
-		fresh := !pt.FetchedAt.Before(t)
+		// A quote older than the tolerance is not used even when a later
+		// fetch vouches for it: a delayed feed (TSX-V, ASX) reports old
+		// trades as current.
+		fresh := !pt.FetchedAt.Before(t) && !pt.Time.Before(t.Add(-e.tol))
 		if md == modeBefore {
-			fresh = !pt.FetchedAt.Before(t.Add(-e.tol))
+			fresh = !pt.FetchedAt.Before(t.Add(-e.tol)) && !pt.Time.Before(t.Add(-e.tol))
 		}
 		if ok && pt.Price > 0 && fresh {
 			return price{value: pt.Price, at: pt.Time, source: SourceHistory, late: late}, found, nil
