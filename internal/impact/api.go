@@ -66,7 +66,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	events, err := ReadEvents(h.st, q)
 	if err != nil {
-		h.log.Error("Events query failed", zap.Error(err))
+		h.log.Error("Events query failed", zap.NamedError("err", err))
 		writeError(w, http.StatusInternalServerError, "reading the events failed")
 		return
 	}

@@ -146,7 +146,7 @@ func (e *Engine) barPrice(ctx context.Context, p *pass, symbol string, t time.Ti
 		// Expected during an outage, counted by the quote metrics and
 		// retried: not the pass's error.
 		if !errors.Is(err, errBarsBackoff) {
-			e.log.Debug("Chart bars unavailable; will retry", zap.String("ticker", symbol), zap.Error(err))
+			e.log.Debug("Chart bars unavailable; will retry", zap.String("ticker", symbol), zap.NamedError("err", err))
 		}
 		if p.now.Sub(t) > giveUp {
 			return price{}, absent, nil

@@ -50,11 +50,11 @@ func (e *Engine) run(ctx context.Context, p *pass) error {
 		}
 		for _, i := range c.resolved {
 			if i >= 0 && s.w.Impact.Horizons[i].Status == StatusMeasured {
-				obs = append(obs, horizonObservation(&s.w, i))
+				obs = e.appendIfRule(obs, horizonObservation(&s.w, i))
 			}
 		}
 		if o, ok := e.liveObservation(p, &s.w); ok {
-			obs = append(obs, o)
+			obs = e.appendIfRule(obs, o)
 		}
 		c.done = s.w.resolved() && p.now.After(s.w.Impact.Reference.At.Add(e.maxWithin))
 		if modified || c.done {
@@ -73,6 +73,9 @@ func (e *Engine) run(ctx context.Context, p *pass) error {
 			return err
 		}
 		for _, c := range changes {
+			if bs.windows.Get(c.s.key) == nil {
+				continue // pruned since it was read
+			}
 			v, err := encodeWindow(&c.s.w)
 			if err != nil {
 				return err
@@ -112,7 +115,7 @@ func (e *Engine) run(ctx context.Context, p *pass) error {
 	}
 	for _, f := range sent {
 		e.m.followUps.WithLabelValues(f.rule).Inc()
-		e.log.Info("Impact follow-up queued", zap.String("rule", f.rule), zap.String("story", f.story),
+		e.log.Debug("Impact follow-up queued", zap.String("rule", f.rule), zap.String("story", f.story),
 			zap.String("ticker", f.ticker))
 	}
 	return errors.Join(errs...)

@@ -101,6 +101,15 @@ func (e *Engine) liveObservation(p *pass, w *window) (observation, bool) {
 	return o, true
 }
 
+// appendIfRule keeps o for the follow-up check only if a rule matches it,
+// so that a pass without candidates writes nothing.
+func (e *Engine) appendIfRule(obs []observation, o observation) []observation {
+	if e.alerts == nil || !slices.ContainsFunc(e.rules, func(r config.Rule) bool { return applies(&r, &o) }) {
+		return obs
+	}
+	return append(obs, o)
+}
+
 // sentFollowUp is a follow-up queued in a pass, for metrics and logs after
 // the commit.
 type sentFollowUp struct{ rule, story, ticker string }
@@ -131,7 +140,7 @@ func (e *Engine) followUp(tx *bolt.Tx, bs buckets, o *observation, now time.Time
 			// A rule that cannot be queued must not block the windows'
 			// progress; it is retried with the next observation.
 			e.log.Error("Impact follow-up not queued", zap.String("rule", r.Name), zap.String("story", ev.ID),
-				zap.String("ticker", sym), zap.Error(err))
+				zap.String("ticker", sym), zap.NamedError("err", err))
 			continue
 		}
 		if err := bs.fired.Put(fired, timeValue(now)); err != nil {
