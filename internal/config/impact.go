@@ -8,10 +8,13 @@ type Impact struct {
 	// move (a rare-earth ETF such as REMX, or SPY). It is polled with the
 	// watchlist.
 	Benchmark string `yaml:"benchmark"`
-	// Horizons are the delays after publication at which the price is taken.
+	// Horizons are the delays after the reference at which the price is
+	// taken: the story's publication, or the next regular open when it came
+	// out while the market was closed. A horizon past the session's close
+	// is taken at the close.
 	Horizons []Duration `yaml:"horizons"`
-	// SessionClose and NextOpen add the close of the story's session and the
-	// next regular open as horizons.
+	// SessionClose and NextOpen add the close of the reference's session
+	// and the next regular open after the reference as horizons.
 	SessionClose bool `yaml:"session_close"`
 	NextOpen     bool `yaml:"next_open"`
 	// Retention is how long measured stories are kept.
