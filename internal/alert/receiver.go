@@ -53,6 +53,8 @@ type endpoint struct {
 	// wake is signalled after an enqueue commits. It belongs to the queue,
 	// not the endpoint: a rebuilt endpoint inherits its predecessor's.
 	wake chan struct{}
+	// last is the endpoint's latest delivery result, for Status.
+	last *outcome
 }
 
 // buildReceiver makes the endpoints of one configured receiver.
@@ -65,6 +67,7 @@ func (d *Dispatcher) buildReceiver(r *config.Receiver) ([]*endpoint, error) {
 		return &endpoint{
 			receiver: r.Name, integration: integration, key: key, notifier: n, batch: batch,
 			timeout: r.Timeout.D(), maxAge: r.MaxAge.D(), cfg: cloneReceiver(r), wake: make(chan struct{}, 1),
+			last: &outcome{},
 		}
 	}
 	switch {

@@ -92,6 +92,7 @@ func (w *worker) deliver(ctx context.Context, es []entry) {
 			return // shutting down: the entries stay queued
 		}
 		w.m.failed.WithLabelValues(w.ep.receiver, w.ep.integration, string(reasonOf(err))).Inc()
+		w.ep.last.set(string(reasonOf(err)), w.clock.Now())
 		if !retry {
 			if len(es) > 1 {
 				// One refused alert must not sink the batch: retry one
@@ -184,6 +185,7 @@ func (w *worker) discardBad(ctx context.Context, es []entry) []entry {
 func (w *worker) ack(ctx context.Context, es []entry, attempts int) {
 	w.remove(ctx, es)
 	now := w.clock.Now()
+	w.ep.last.set("delivered", now)
 	w.m.notifications.WithLabelValues(w.ep.receiver, w.ep.integration).Add(float64(len(es)))
 	for _, e := range es {
 		w.m.latency.WithLabelValues(w.ep.receiver, w.ep.integration).Observe(now.Sub(e.rec.EnqueuedAt).Seconds())
@@ -200,6 +202,7 @@ func (w *worker) ack(ctx context.Context, es []entry, attempts int) {
 // so a receiver down past max_age does not flood the log.
 func (w *worker) drop(ctx context.Context, es []entry, reason string, cause error) {
 	w.remove(ctx, es)
+	w.ep.last.set("dropped: "+reason, w.clock.Now())
 	w.m.dropped.WithLabelValues(w.ep.receiver, reason).Add(float64(len(es)))
 	last := &w.lastDrop
 	if reason == DropPermanent && cause != errUndecodable {

@@ -13,6 +13,8 @@ type generation struct {
 	cfg    *config.Config
 	quotes *quoteJob
 	news   *newsJobs
+	// pipeline is nil in `monitord once` without --alerts.
+	pipeline *pipeline
 
 	jobs []schedule.Job
 	// reports print what the components saw, for `monitord once`.
@@ -28,6 +30,9 @@ func (a *App) build(cfg *config.Config) (*generation, error) {
 		return nil, err
 	}
 	if err := a.buildNews(cfg, gen); err != nil {
+		return nil, err
+	}
+	if err := a.buildPipeline(cfg, gen); err != nil {
 		return nil, err
 	}
 	if a.extraJobs != nil {

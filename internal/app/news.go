@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sort"
 	"sync"
@@ -59,6 +60,9 @@ func (n *newsJobs) poll(ctx context.Context, src *feeds.Source) error {
 		n.mu.Lock()
 		n.seen = append(n.seen, stories...)
 		n.mu.Unlock()
+	}
+	if errors.Is(err, feeds.ErrSkipped) {
+		return nil // backing off: counted by the feed, not a failed run
 	}
 	return err
 }

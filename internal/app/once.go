@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/feeds"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
@@ -38,6 +39,7 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 	a.cfg.Store(cfg)
 	a.reg = prometheus.NewRegistry()
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
+	a.alertMetrics = alert.NewMetrics(a.reg)
 	a.feedMetrics = feeds.NewMetrics(a.reg)
 	a.hostLimiter = feeds.NewHostLimiter()
 	dir, err := os.MkdirTemp("", "monitord-once-")
@@ -50,6 +52,17 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 		return err
 	}
 	defer a.store.Close()
+
+	if o.Alerts {
+		a.alerts, err = alert.New(cfg.Receivers, alert.Options{Store: a.store, Metrics: a.alertMetrics,
+			Logger: a.log, UserAgent: cfg.Global.UserAgent})
+		if err != nil {
+			return err
+		}
+		done := make(chan error, 1)
+		go func() { done <- a.alerts.Run(ctx) }() // joined by the deferred Close
+		defer func() { a.alerts.Close(); <-done }()
+	}
 
 	gen, err := a.build(cfg)
 	if err != nil {
@@ -76,6 +89,15 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 		}()
 	}
 	wg.Wait()
+	if o.Alerts {
+		if err := gen.pipeline.tick(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("rules: %w", err))
+		}
+		drainOutbox(ctx, a.alerts)
+		for _, s := range a.alerts.Status() {
+			fmt.Fprintf(o.Out, "receiver %s (%s): %d undelivered, last result %q\n", s.Name, s.Integration, s.Depth, s.LastResult)
+		}
+	}
 	for _, r := range gen.reports {
 		r(o.Out)
 	}
@@ -86,4 +108,18 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 		return errors.New("every source failed")
 	}
 	return nil
+}
+
+// drainOutbox waits until every alert has left the outbox (delivered or
+// dropped) or ctx ends; what is left is reported, not lost.
+func drainOutbox(ctx context.Context, d *alert.Dispatcher) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for d.Pending() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

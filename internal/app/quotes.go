@@ -20,8 +20,8 @@ type quoteJob struct {
 	poller *tickers.Poller
 	log    *zap.Logger
 	now    func() time.Time
-	// onQuotes receives every poll's result (rules, impact).
-	onQuotes func(ctx context.Context, res tickers.Result)
+	// onQuotes receives every poll's result and error (rules, impact).
+	onQuotes func(ctx context.Context, res tickers.Result, err error)
 
 	// last is the latest result, for `monitord once`.
 	mu   sync.Mutex
@@ -69,11 +69,8 @@ func (q *quoteJob) run(ctx context.Context) error {
 	q.mu.Lock()
 	q.last = res
 	q.mu.Unlock()
-	if res.Skipped {
-		return nil
-	}
-	if q.onQuotes != nil && len(res.Quotes) > 0 {
-		q.onQuotes(ctx, res)
+	if q.onQuotes != nil {
+		q.onQuotes(ctx, res, err)
 	}
 	return err
 }

@@ -33,6 +33,11 @@ var reasons = []string{
 // ErrNotFeed is wrapped by errors for bodies that are not a feed at all.
 var ErrNotFeed = errors.New("not a feed")
 
+// ErrSkipped is returned by Poll when the feed did not ask its upstream
+// (it is backing off after a 429 or 5xx). It is neither a success nor a
+// new failure: health tracking should ignore the poll.
+var ErrSkipped = errors.New("poll skipped: feed is backing off")
+
 // ErrTooLarge is wrapped by errors for bodies over the size limit.
 var ErrTooLarge = errors.New("response body too large")
 

@@ -84,8 +84,8 @@ func TestRetryAfterBackoff(t *testing.T) {
 	}
 
 	h.clock.Advance(4 * time.Minute)
-	if stories, err := src.Poll(context.Background()); err != nil || len(stories) != 0 {
-		t.Fatalf("poll during backoff: %v, %v", stories, err)
+	if stories, err := src.Poll(context.Background()); !errors.Is(err, ErrSkipped) || len(stories) != 0 {
+		t.Fatalf("poll during backoff: got %v, %v; want no stories and ErrSkipped", stories, err)
 	}
 	if n := len(h.server.recorded()); n != 1 {
 		t.Errorf("%d requests during backoff, want none after the first", n)

@@ -78,7 +78,7 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 	if now := s.svc.now(); now.Before(fs.BackoffUntil) {
 		m.pollSkips.WithLabelValues(name, skipBackoff).Inc()
 		s.log.Debug("Skipping poll during backoff", zap.Time("until", fs.BackoffUntil))
-		return nil, nil
+		return nil, ErrSkipped
 	}
 
 	var (

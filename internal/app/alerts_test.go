@@ -1,0 +1,123 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// webhookSink records the bodies a webhook receiver posts.
+type webhookSink struct {
+	mu     sync.Mutex
+	bodies []map[string]any
+	ids    []string
+}
+
+func (s *webhookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.bodies = append(s.bodies, v)
+	s.ids = append(s.ids, r.Header.Get("webhook-id"))
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *webhookSink) titles() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, b := range s.bodies {
+		if d, ok := b["data"].(map[string]any); ok {
+			out = append(out, d["rule"].(string)+": "+d["title"].(string))
+		}
+	}
+	return out
+}
+
+func TestAlertsEndToEnd(t *testing.T) {
+	sink := &webhookSink{}
+	hook := httptest.NewServer(sink)
+	defer hook.Close()
+	primed := strings.Replace(wireRSS, "MP Materials expands", "Old news: MP Materials expands", 1)
+	cfg := goodConfig + `
+keywords:
+  rare_earth:
+    any: ["rare earth", "NdPr", "magnet"]
+feeds:
+  - name: wire
+    url: UPSTREAM/feeds/wire
+    schedule: "@every 1s"
+rules:
+  - name: big-move
+    type: price
+    change_pct: 2
+    receivers: [archive]
+  - name: rare-earth-news
+    type: news
+    keywords: [rare_earth]
+    receivers: [archive]
+receivers:
+  - name: archive
+    webhook:
+      url: ` + hook.URL + `
+`
+	var h *harness
+	h = newHarness(t, cfg, func(a *App) {})
+	h.up.SetFeed("wire", "application/rss+xml", primed, 200)
+	h.waitReady()
+	// The first poll of the feed only primes the seen-set; a story that
+	// appears afterwards is news.
+	waitUntil(t, "the feed to be primed", func() bool { return h.up.Requests["feed"].Load() >= 1 })
+	time.Sleep(100 * time.Millisecond)
+	fresh := strings.NewReplacer("wire-0001", "wire-0003", "news/mp-magnets", "news/mp-magnets-2").Replace(wireRSS)
+	h.up.SetFeed("wire", "application/rss+xml", fresh, 200)
+
+	defer func() {
+		if t.Failed() {
+			t.Logf("alerts received: %q", sink.titles())
+		}
+	}()
+	waitUntil(t, "both alerts", func() bool {
+		var price, news bool
+		for _, ti := range sink.titles() {
+			price = price || strings.HasPrefix(ti, "big-move: MP")
+			news = news || strings.Contains(ti, "rare-earth-news: ") && strings.Contains(ti, "MP Materials expands NdPr magnet output")
+		}
+		return price && news
+	})
+	for _, ti := range sink.titles() {
+		if strings.Contains(ti, "Old news") || strings.Contains(ti, "park budget") {
+			t.Errorf("alerted on %q: primed or unmatched stories must not alert", ti)
+		}
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	seen := map[string]bool{}
+	for _, id := range sink.ids {
+		if id == "" || seen[id] {
+			t.Errorf("webhook-id %q empty or repeated in %v", id, sink.ids)
+		}
+		seen[id] = true
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

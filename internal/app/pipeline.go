@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/monitord/monitord/internal/alert/rules"
+	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/feeds"
+	"github.com/monitord/monitord/internal/schedule"
+	"github.com/monitord/monitord/internal/tickers"
+)
+
+// pipeline carries what the polls produce to the rule engine: quotes and
+// stories to evaluate, and each poll's outcome for source health. Its
+// state is in the store, so a reload builds a new one without losing a
+// cooldown, an episode or a held alert.
+type pipeline struct {
+	rules *rules.Engine
+	log   *zap.Logger
+	now   func() time.Time
+}
+
+func (a *App) buildPipeline(cfg *config.Config, gen *generation) error {
+	if a.once && !a.onceAlerts {
+		return nil // `monitord once` without --alerts evaluates no rule
+	}
+	eng, err := rules.New(cfg, a.store, a.alerts, a.alertMetrics, a.log, rules.WithClock(a.now))
+	if err != nil {
+		return err
+	}
+	p := &pipeline{rules: eng, log: a.log.With(zap.String("component", "pipeline")), now: a.now}
+	gen.quotes.onQuotes = p.onQuotes
+	gen.news.onStories = p.onStories
+	gen.jobs = append(gen.jobs, schedule.Job{
+		Name: "alert-tick",
+		Spec: "@every 1m",
+		// Releases grouped news, alerts held by quiet hours, stale_for.
+		Timeout: 50 * time.Second,
+		Run:     p.tick,
+	})
+	gen.pipeline = p
+	return nil
+}
+
+func (p *pipeline) onQuotes(ctx context.Context, res tickers.Result, pollErr error) {
+	if res.Skipped || ctx.Err() != nil {
+		return // no upstream was asked, or shutdown cut the poll short
+	}
+	reason := ""
+	if pollErr != nil {
+		reason = quoteReason(pollErr)
+	}
+	if err := p.rules.ObserveSource(rules.SourceQuotes, len(res.Quotes) > 0, reason, p.now()); err != nil {
+		p.log.Error("Recording quote source health failed", zap.Error(err))
+	}
+	if len(res.Quotes) == 0 {
+		return
+	}
+	if err := p.rules.OnQuotes(ctx, res); err != nil {
+		p.log.Error("Evaluating price rules failed", zap.Error(err))
+	}
+}
+
+func (p *pipeline) onStories(ctx context.Context, source string, stories []feeds.Story, pollErr error) {
+	if errors.Is(pollErr, feeds.ErrSkipped) || ctx.Err() != nil {
+		return // backing off, or cancelled: neither a success nor a new failure
+	}
+	reason := ""
+	if pollErr != nil {
+		reason = feeds.ReasonOf(pollErr)
+	}
+	if err := p.rules.ObserveSource(source, pollErr == nil, reason, p.now()); err != nil {
+		p.log.Error("Recording feed health failed", zap.String("feed", source), zap.Error(err))
+	}
+	if len(stories) == 0 {
+		return
+	}
+	if err := p.rules.OnStories(ctx, stories); err != nil {
+		p.log.Error("Evaluating news rules failed", zap.String("feed", source), zap.Error(err))
+	}
+}
+
+func (p *pipeline) tick(ctx context.Context) error {
+	return p.rules.Tick(p.now())
+}
+
+// quoteReason is the reason label of a failed quote poll.
+func quoteReason(err error) string {
+	var re *tickers.RequestError
+	switch {
+	case errors.As(err, &re):
+		return re.Reason
+	case errors.Is(err, tickers.ErrNoQuotes):
+		return "no_quotes"
+	}
+	return "error"
+}
