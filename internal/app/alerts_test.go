@@ -95,6 +95,14 @@ receivers:
 		}
 		return price && news
 	})
+	// The matched story is served by the events API with its impact window.
+	code, body := h.get("/api/v1/events?ticker=MP")
+	if code != http.StatusOK || !strings.Contains(body, "MP Materials expands NdPr magnet output") {
+		t.Errorf("GET /api/v1/events: got %d %s, want the matched story", code, body)
+	}
+	if code, _ := h.get("/api/v1/events?limit=0"); code != http.StatusBadRequest {
+		t.Errorf("GET /api/v1/events?limit=0: got %d, want 400", code)
+	}
 	for _, ti := range sink.titles() {
 		if strings.Contains(ti, "Old news") || strings.Contains(ti, "park budget") {
 			t.Errorf("alerted on %q: primed or unmatched stories must not alert", ti)

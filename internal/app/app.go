@@ -22,6 +22,7 @@ import (
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds"
+	"github.com/monitord/monitord/internal/impact"
 	"github.com/monitord/monitord/internal/logging"
 	"github.com/monitord/monitord/internal/schedule"
 	"github.com/monitord/monitord/internal/store"
@@ -44,6 +45,7 @@ type App struct {
 	tickerMetrics *tickers.Metrics
 	feedMetrics   *feeds.Metrics
 	alertMetrics  *alert.Metrics
+	impactMetrics *impact.Metrics
 	// alerts is the durable outbox and its delivery: one per process, its
 	// receivers swapped on reload, its queues kept in the store.
 	alerts *alert.Dispatcher
@@ -86,6 +88,7 @@ func New(opts Options) (*App, error) {
 	a.feedMetrics = feeds.NewMetrics(a.reg)
 	a.hostLimiter = feeds.NewHostLimiter()
 	a.alertMetrics = alert.NewMetrics(a.reg)
+	a.impactMetrics = impact.NewMetrics(a.reg)
 
 	a.store, err = store.Open(opts.StoragePath, store.Options{}, a.log.With(zap.String("component", "store")))
 	if err != nil {
@@ -322,6 +325,12 @@ func (a *App) handler() (http.Handler, error) {
 		Ready:         a.Ready,
 		Reload:        a.Reload,
 		Config:        func() ([]byte, error) { return a.cfg.Load().Redacted() },
-		Logger:        a.log.With(zap.String("component", "web")),
+		Extra: map[string]http.Handler{
+			"/api/v1/events": impact.NewHandler(a.store, a.now, a.log.With(zap.String("component", "api"))),
+		},
+		Links: []toolkit.LandingLinks{
+			{Address: "/api/v1/events", Text: "Events", Description: "Matched stories with their news impact, as JSON (?format=annotations for Grafana)"},
+		},
+		Logger: a.log.With(zap.String("component", "web")),
 	})
 }

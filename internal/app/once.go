@@ -14,6 +14,7 @@ import (
 
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/feeds"
+	"github.com/monitord/monitord/internal/impact"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
@@ -40,6 +41,7 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 	a.reg = prometheus.NewRegistry()
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
 	a.alertMetrics = alert.NewMetrics(a.reg)
+	a.impactMetrics = impact.NewMetrics(a.reg)
 	a.feedMetrics = feeds.NewMetrics(a.reg)
 	a.hostLimiter = feeds.NewHostLimiter()
 	dir, err := os.MkdirTemp("", "monitord-once-")

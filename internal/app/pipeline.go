@@ -10,6 +10,7 @@ import (
 	"github.com/monitord/monitord/internal/alert/rules"
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds"
+	"github.com/monitord/monitord/internal/impact"
 	"github.com/monitord/monitord/internal/schedule"
 	"github.com/monitord/monitord/internal/tickers"
 )
@@ -19,26 +20,46 @@ import (
 // state is in the store, so a reload builds a new one without losing a
 // cooldown, an episode or a held alert.
 type pipeline struct {
-	rules *rules.Engine
-	log   *zap.Logger
-	now   func() time.Time
+	// rules is nil in `monitord once` without --alerts.
+	rules  *rules.Engine
+	impact *impact.Engine
+	log    *zap.Logger
+	now    func() time.Time
 }
 
 func (a *App) buildPipeline(cfg *config.Config, gen *generation) error {
-	if a.once && !a.onceAlerts {
-		return nil // `monitord once` without --alerts evaluates no rule
+	p := &pipeline{log: a.log.With(zap.String("component", "pipeline")), now: a.now}
+	sendAlerts := !a.once || a.onceAlerts
+	if sendAlerts {
+		eng, err := rules.New(cfg, a.store, a.alerts, a.alertMetrics, a.log, rules.WithClock(a.now))
+		if err != nil {
+			return err
+		}
+		p.rules = eng
 	}
-	eng, err := rules.New(cfg, a.store, a.alerts, a.alertMetrics, a.log, rules.WithClock(a.now))
+	opts := impact.Options{
+		Store:    a.store,
+		History:  gen.quotes.hist,
+		Calendar: gen.quotes.poller.Calendar(),
+		Bars:     gen.quotes.poller,
+		Metrics:  a.impactMetrics,
+		Logger:   a.log,
+		Now:      a.now,
+	}
+	if sendAlerts {
+		opts.Alerts = a.alerts
+	}
+	imp, err := impact.New(cfg, opts)
 	if err != nil {
 		return err
 	}
-	p := &pipeline{rules: eng, log: a.log.With(zap.String("component", "pipeline")), now: a.now}
+	p.impact = imp
 	gen.quotes.onQuotes = p.onQuotes
 	gen.news.onStories = p.onStories
 	gen.jobs = append(gen.jobs, schedule.Job{
-		Name: "alert-tick",
+		Name: "tick",
 		Spec: "@every 1m",
-		// Releases grouped news, alerts held by quiet hours, stale_for.
+		// Grouped news, quiet hours, stale_for; impact horizons and pruning.
 		Timeout: 50 * time.Second,
 		Run:     p.tick,
 	})
@@ -54,14 +75,21 @@ func (p *pipeline) onQuotes(ctx context.Context, res tickers.Result, pollErr err
 	if pollErr != nil {
 		reason = quoteReason(pollErr)
 	}
-	if err := p.rules.ObserveSource(rules.SourceQuotes, len(res.Quotes) > 0, reason, p.now()); err != nil {
-		p.log.Error("Recording quote source health failed", zap.Error(err))
+	if p.rules != nil {
+		if err := p.rules.ObserveSource(rules.SourceQuotes, len(res.Quotes) > 0, reason, p.now()); err != nil {
+			p.log.Error("Recording quote source health failed", zap.Error(err))
+		}
 	}
 	if len(res.Quotes) == 0 {
 		return
 	}
-	if err := p.rules.OnQuotes(ctx, res); err != nil {
-		p.log.Error("Evaluating price rules failed", zap.Error(err))
+	if p.rules != nil {
+		if err := p.rules.OnQuotes(ctx, res); err != nil {
+			p.log.Error("Evaluating price rules failed", zap.Error(err))
+		}
+	}
+	if err := p.impact.OnQuotes(ctx, res); err != nil {
+		p.log.Error("Measuring news impact failed", zap.Error(err))
 	}
 }
 
@@ -73,19 +101,31 @@ func (p *pipeline) onStories(ctx context.Context, source string, stories []feeds
 	if pollErr != nil {
 		reason = feeds.ReasonOf(pollErr)
 	}
-	if err := p.rules.ObserveSource(source, pollErr == nil, reason, p.now()); err != nil {
-		p.log.Error("Recording feed health failed", zap.String("feed", source), zap.Error(err))
+	if p.rules != nil {
+		if err := p.rules.ObserveSource(source, pollErr == nil, reason, p.now()); err != nil {
+			p.log.Error("Recording feed health failed", zap.String("feed", source), zap.Error(err))
+		}
 	}
 	if len(stories) == 0 {
 		return
 	}
-	if err := p.rules.OnStories(ctx, stories); err != nil {
-		p.log.Error("Evaluating news rules failed", zap.String("feed", source), zap.Error(err))
+	if p.rules != nil {
+		if err := p.rules.OnStories(ctx, stories); err != nil {
+			p.log.Error("Evaluating news rules failed", zap.String("feed", source), zap.Error(err))
+		}
+	}
+	if err := p.impact.OnStories(ctx, stories); err != nil {
+		p.log.Error("Opening news impact windows failed", zap.String("feed", source), zap.Error(err))
 	}
 }
 
 func (p *pipeline) tick(ctx context.Context) error {
-	return p.rules.Tick(p.now())
+	var errs []error
+	if p.rules != nil {
+		errs = append(errs, p.rules.Tick(p.now()))
+	}
+	errs = append(errs, p.impact.Tick(ctx, p.now()))
+	return errors.Join(errs...)
 }
 
 // quoteReason is the reason label of a failed quote poll.

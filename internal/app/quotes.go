@@ -18,6 +18,7 @@ import (
 // quotes to the rest of the pipeline.
 type quoteJob struct {
 	poller *tickers.Poller
+	hist   *tickers.History
 	log    *zap.Logger
 	now    func() time.Time
 	// onQuotes receives every poll's result and error (rules, impact).
@@ -38,18 +39,21 @@ func samePoller(old, cfg *config.Config) bool {
 }
 
 func (a *App) buildQuotes(cfg *config.Config, gen *generation) error {
-	var poller *tickers.Poller
+	var (
+		poller *tickers.Poller
+		hist   *tickers.History
+	)
 	if prev := a.gen; prev != nil && prev.quotes != nil && samePoller(prev.cfg, cfg) {
-		poller = prev.quotes.poller
+		poller, hist = prev.quotes.poller, prev.quotes.hist
 	} else {
-		hist := tickers.NewHistory(a.store, cfg.Quotes.HistoryRetention.D())
+		hist = tickers.NewHistory(a.store, cfg.Quotes.HistoryRetention.D())
 		p, err := tickers.NewPoller(cfg, hist, a.tickerMetrics, a.log, tickers.WithClock(a.now))
 		if err != nil {
 			return err
 		}
 		poller = p
 	}
-	q := &quoteJob{poller: poller, log: a.log.With(zap.String("component", "quotes")), now: a.now}
+	q := &quoteJob{poller: poller, hist: hist, log: a.log.With(zap.String("component", "quotes")), now: a.now}
 	gen.quotes = q
 	gen.jobs = append(gen.jobs, schedule.Job{
 		Name: "quotes",
