@@ -5,6 +5,7 @@ import (
 
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/schedule"
+	"github.com/monitord/monitord/internal/shard"
 )
 
 // generation is what one configuration builds: the jobs to schedule and
@@ -26,6 +27,8 @@ type generation struct {
 // starts nothing: the scheduler starts the jobs once every part is built.
 func (a *App) build(cfg *config.Config) (*generation, error) {
 	gen := &generation{cfg: cfg}
+	// A sharded replica polls only the tickers and feeds it owns.
+	cfg = shard.Apply(cfg)
 	if err := a.buildQuotes(cfg, gen); err != nil {
 		return nil, err
 	}
