@@ -2,7 +2,7 @@ package app
 
 import (
 	"fmt"
-		"testing"
+	"testing"
 
 	"github.com/monitord/monitord/internal/testupstream"
 )
