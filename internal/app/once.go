@@ -100,8 +100,23 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 			fmt.Fprintf(o.Out, "receiver %s (%s): %d undelivered, last result %q\n", s.Name, s.Integration, s.Depth, s.LastResult)
 		}
 	}
+	// Measure what the chart can tell about the last day's matched stories.
+	if err := gen.pipeline.impact.Tick(ctx, a.now()); err != nil {
+		errs = append(errs, fmt.Errorf("impact: %w", err))
+	}
 	for _, r := range gen.reports {
 		r(o.Out)
+	}
+	if events, err := gen.pipeline.impact.Rows(a.now().Add(-24*time.Hour), "", 100); err != nil {
+		errs = append(errs, fmt.Errorf("impact: %w", err))
+	} else {
+		moves := "raw moves"
+		if cfg.Impact.Benchmark != "" {
+			moves = "abnormal moves vs " + cfg.Impact.Benchmark
+		}
+		io.WriteString(o.Out, "News impact of the last day's matched stories ("+moves+")\n")
+		impact.WriteTable(o.Out, events)
+		io.WriteString(o.Out, "\n")
 	}
 	for _, err := range errs {
 		fmt.Fprintf(o.Out, "error: %v\n", err)

@@ -54,7 +54,8 @@ feeds:
 	}
 	got := out.String()
 	t.Logf("once output:\n%s", got)
-	for _, want := range []string{"MP", "58.41", "+2.65%", "MP Materials expands NdPr magnet output", "rare_earth", "error: feed/broken"} {
+	for _, want := range []string{"MP", "58.41", "+2.65%", "MP Materials expands NdPr magnet output", "rare_earth", "error: feed/broken",
+		"News impact", "REFERENCE", "+0.0%"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}

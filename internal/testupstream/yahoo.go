@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -149,12 +150,29 @@ func (s *Server) chart(w http.ResponseWriter, r *http.Request) {
 			"error": map[string]string{"code": "Not Found", "description": "No data found, symbol may be delisted"}}})
 		return
 	}
+	// Bars at the current price over [period1, period2] when asked (the
+	// impact engine fills missed horizons so), else one bar at now.
+	stamps := []int64{now}
+	q := r.URL.Query()
+	if from, to, step := atoi(q.Get("period1")), atoi(q.Get("period2")), intervalSeconds(q.Get("interval")); from > 0 && to > from && step > 0 {
+		stamps = stamps[:0]
+		for t := from - from%step; t <= min(to, now) && len(stamps) < 5000; t += step {
+			if t >= from {
+				stamps = append(stamps, t)
+			}
+		}
+	}
+	closes := make([]float64, len(stamps))
+	volumes := make([]int64, len(stamps))
+	for i := range stamps {
+		closes[i], volumes[i] = p.Price, p.Volume
+	}
 	writeJSON(w, map[string]any{"chart": map[string]any{"error": nil, "result": []any{map[string]any{
 		"meta": map[string]any{"symbol": sym, "currency": "USD", "exchangeName": "NYQ", "fullExchangeName": "NYSE",
 			"regularMarketPrice": p.Price, "chartPreviousClose": p.PrevClose, "previousClose": p.PrevClose,
 			"regularMarketTime": now, "regularMarketVolume": p.Volume, "exchangeTimezoneName": "America/New_York"},
-		"timestamp":  []int64{now},
-		"indicators": map[string]any{"quote": []any{map[string]any{"close": []float64{p.Price}, "volume": []int64{p.Volume}}}},
+		"timestamp":  stamps,
+		"indicators": map[string]any{"quote": []any{map[string]any{"close": closes, "volume": volumes}}},
 	}}}})
 }
 
@@ -177,4 +195,23 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	json.NewEncoder(w).Encode(v)
+}
+
+func atoi(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// intervalSeconds reads Yahoo's chart interval (1m, 5m, 15m, 1h, 1d).
+func intervalSeconds(s string) int64 {
+	if d, err := time.ParseDuration(strings.Replace(s, "d", "h", 1)); err == nil && d > 0 {
+		if strings.HasSuffix(s, "d") {
+			d *= 24
+		}
+		return int64(d / time.Second)
+	}
+	return 0
 }
