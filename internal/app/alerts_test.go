@@ -71,8 +71,7 @@ receivers:
     webhook:
       url: ` + hook.URL + `
 `
-	var h *harness
-	h = newHarness(t, cfg, func(a *App) {})
+	h := newHarness(t, cfg, nil)
 	h.up.SetFeed("wire", "application/rss+xml", primed, 200)
 	h.waitReady()
 	// The first poll of the feed only primes the seen-set; a story that
