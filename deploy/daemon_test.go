@@ -3,6 +3,7 @@ package deploy
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -250,4 +251,20 @@ func describedNames(c prometheus.Collector) map[string]bool {
 		}
 	}
 	return names
+}
+
+// publishStory adds a fresh rare-earth story about MP to the wire feed,
+// after its first poll primed the seen-set, and waits until the daemon
+// matched it.
+func (d *daemon) publishStory(t *testing.T) {
+	t.Helper()
+	item := fmt.Sprintf(`<item><title>MP Materials signs NdPr magnet offtake with a US automaker</title>
+<link>https://wire.example.com/news/mp-offtake</link><guid isPermaLink="false">wire-0002</guid>
+<pubDate>%s</pubDate><description>The rare earth producer will supply magnets from 2027.</description></item>
+</channel>`, time.Now().UTC().Format(time.RFC1123Z))
+	d.up.SetFeed("wire", "application/rss+xml", strings.Replace(wireRSS, "</channel>", item, 1), http.StatusOK)
+	d.waitFor(t, "the new story matched", func() bool {
+		_, body := d.get(t, "/metrics")
+		return strings.Contains(body, `monitord_feed_matches_total{feed="wire",group="rare_earth"} 1`)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,10 +26,13 @@ import (
 // twice: the prices, their change, their staleness and the feed fetches.
 var corePanels = []string{"Price", "Change vs previous close", "Change now", "Quote staleness", "Feed fetches"}
 
+// storyPanels must show data once a matched story has been scraped.
+var storyPanels = []string{"New stories by feed", "Keyword matches by group", "Alerts fired by rule", "Stories measured"}
+
 // grafanaVars stand in for the dashboard's variables as Grafana expands
 // them with "All" selected (allValue .+) and a one-hour range.
 var grafanaVars = map[string]string{
-	"job": ".+", "instance": ".+", "symbol": ".+", "feed": ".+",
+	"job": ".+", "instance": ".+", "symbol": ".+", "feed": ".+", "horizon": ".+",
 	"__rate_interval": "1m", "__interval": "1m", "__range": "1h",
 }
 
@@ -81,6 +85,15 @@ scrape_configs:
 		n, err := p.query(`count_over_time(up{job="monitord"}[1m]) >= 2 and up{job="monitord"} == 1`)
 		return err == nil && n == 1
 	})
+	// A story after those scrapes, so that the news, alert and impact
+	// panels see their counters move.
+	d.publishStory(t)
+	p.waitFor(t, "a scrape after the story was matched, alerted and measured", func() bool {
+		n, err := p.query(`monitord_feed_matches_total{feed="wire", group="rare_earth"} > 0
+			and on () sum(monitord_alert_fired_total{rule="rare-earth-news"}) > 0
+			and on () sum(monitord_impact_stories_measured_total{symbol="MP"}) > 0`)
+		return err == nil && n == 1
+	})
 
 	for _, q := range loadDashboard(t).queries() {
 		expr := q.expr
@@ -96,13 +109,14 @@ scrape_configs:
 		switch {
 		case err != nil:
 			t.Errorf("%s: %s: %v", q.where, expr, err)
-		case n == 0 && (isCore(q.panel) || strings.HasPrefix(q.where, "variable")):
+		case n == 0 && (slices.Contains(corePanels, q.panel) || slices.Contains(storyPanels, q.panel) ||
+			strings.HasPrefix(q.where, "variable")):
 			t.Errorf("%s: %s returned no data", q.where, expr)
 		case n == 0:
 			t.Logf("%s: no data yet (fine for a fresh daemon)", q.where)
 		}
 	}
-	for _, title := range corePanels {
+	for _, title := range append(slices.Clone(corePanels), storyPanels...) {
 		if !hasPanel(loadDashboard(t), title) {
 			t.Errorf("the dashboard has no panel %q", title)
 		}
@@ -142,15 +156,6 @@ scrape_configs:
 		}
 	}
 	t.Logf("end to end in %s", time.Since(start).Round(time.Millisecond))
-}
-
-func isCore(title string) bool {
-	for _, c := range corePanels {
-		if c == title {
-			return true
-		}
-	}
-	return false
 }
 
 func hasPanel(d *dashboard, title string) bool {

@@ -3,11 +3,15 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -296,3 +300,76 @@ func TestDashboardProvider(t *testing.T) {
 // reFQName reads a metric name from prometheus.Desc's String form, the
 // only way client_golang shows it.
 var reFQName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// TestDashboardStoriesAnnotation publishes a story to a running daemon and
+// reads it back the way the dashboard's "Matched stories" annotation does:
+// same URL and parameters, and every column it maps present with its type.
+func TestDashboardStoriesAnnotation(t *testing.T) {
+	var target struct {
+		URL        string `json:"url"`
+		URLOptions struct {
+			Params []struct{ Key, Value string } `json:"params"`
+		} `json:"url_options"`
+		Columns []struct{ Selector, Type string } `json:"columns"`
+	}
+	for _, a := range loadDashboard(t).Annotations.List {
+		if a.Target != nil && a.Target["url"] == "/api/v1/events" {
+			b, _ := json.Marshal(a.Target)
+			if err := json.Unmarshal(b, &target); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if target.URL == "" || len(target.Columns) == 0 {
+		t.Fatal("no annotation reads /api/v1/events")
+	}
+	d := startDaemon(t)
+	d.polled(t)
+	d.publishStory(t)
+
+	// Grafana's ${__from} and ${__to}: the range in Unix milliseconds.
+	now := time.Now()
+	grafana := map[string]string{
+		"${__from}": strconv.FormatInt(now.Add(-time.Hour).UnixMilli(), 10),
+		"${__to}":   strconv.FormatInt(now.Add(time.Hour).UnixMilli(), 10),
+	}
+	q := url.Values{}
+	for _, p := range target.URLOptions.Params {
+		v, ok := grafana[p.Value]
+		if !ok {
+			v = p.Value
+		}
+		q.Set(p.Key, v)
+	}
+	var rows []map[string]any
+	d.waitFor(t, "the story in the events API", func() bool {
+		code, body := d.get(t, target.URL+"?"+q.Encode())
+		if code != http.StatusOK {
+			t.Fatalf("GET %s?%s: %d %s", target.URL, q.Encode(), code, body)
+		}
+		if err := json.Unmarshal([]byte(body), &rows); err != nil {
+			t.Fatalf("events as annotations: %v\n%s", err, body)
+		}
+		return len(rows) > 0
+	})
+	for _, row := range rows {
+		for _, c := range target.Columns {
+			v, ok := row[c.Selector]
+			switch c.Type {
+			case "timestamp_epoch":
+				ms, isNum := v.(float64)
+				ok = isNum && time.UnixMilli(int64(ms)).After(now.Add(-24*time.Hour))
+			case "string":
+				_, ok = v.(string)
+			default:
+				t.Errorf("column %s: unexpected type %s", c.Selector, c.Type)
+			}
+			if !ok {
+				t.Errorf("annotation %v: column %s is not a %s", row, c.Selector, c.Type)
+			}
+		}
+	}
+	if title, _ := rows[0]["title"].(string); !strings.Contains(title, "NdPr magnet offtake") {
+		t.Errorf("got annotation %v, want the published story", rows[0])
+	}
+}

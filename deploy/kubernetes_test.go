@@ -422,14 +422,7 @@ func TestKubernetesShards(t *testing.T) {
 	}
 
 	render := func(pod string) (*config.Config, error) {
-		out := filepath.Join(dir, pod+".yml")
-		cmd := exec.Command("sh", append(init.Command[1:], init.Args[0])...)
-		cmd.Env = append(os.Environ(), "POD_NAME="+pod, "SHARD_TOTAL="+init.env("SHARD_TOTAL"),
-			"CONFIG_IN="+in, "CONFIG_OUT="+out)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("%v: %s", err, b)
-		}
-		return config.LoadFile(out)
+		return renderShard(init, pod, init.env("SHARD_TOTAL"), in, dir)
 	}
 	var cfgs []*config.Config
 	for i := range n {
@@ -445,6 +438,14 @@ func TestKubernetesShards(t *testing.T) {
 	// A replica beyond SHARD_TOTAL (replicas scaled alone) refuses to start.
 	if _, err := render(fmt.Sprintf("%s-%d", stsM.Metadata.Name, n)); err == nil || !strings.Contains(err.Error(), "scale replicas and SHARD_TOTAL together") {
 		t.Errorf("replica %d of %d: got %v, want a refusal", n, n, err)
+	}
+
+	// SHARD_TOTAL=1: full replicas, each with the whole watchlist.
+	for i := range n {
+		cfg, err := renderShard(init, fmt.Sprintf("%s-%d", stsM.Metadata.Name, i), "1", in, dir)
+		if err != nil || cfg.Shard != (config.Shard{}) || len(cfg.Tickers) != len(cfgs[0].Tickers) {
+			t.Errorf("replica %d with SHARD_TOTAL=1: got %v, want the configuration unsharded", i, err)
+		}
 	}
 
 	symbols, feeds := map[string][]int{}, map[string][]int{}
@@ -482,4 +483,16 @@ func TestKubernetesShards(t *testing.T) {
 		slices.Sort(owned)
 		t.Logf("replica %d: %s", i, strings.Join(owned, " "))
 	}
+}
+
+// renderShard runs the init container's script for pod with the given
+// SHARD_TOTAL, from the configuration in, and loads what it writes.
+func renderShard(init *container, pod, total, in, dir string) (*config.Config, error) {
+	out := filepath.Join(dir, pod+"-"+total+".yml")
+	cmd := exec.Command("sh", append(init.Command[1:], init.Args[0])...)
+	cmd.Env = append(os.Environ(), "POD_NAME="+pod, "SHARD_TOTAL="+total, "CONFIG_IN="+in, "CONFIG_OUT="+out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("%v: %s", err, b)
+	}
+	return config.LoadFile(out)
 }
