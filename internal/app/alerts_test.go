@@ -94,11 +94,12 @@ receivers:
 		}
 		return price && news
 	})
-	// The matched story is served by the events API with its impact window.
-	code, body := h.get("/api/v1/events?ticker=MP")
-	if code != http.StatusOK || !strings.Contains(body, "MP Materials expands NdPr magnet output") {
-		t.Errorf("GET /api/v1/events: got %d %s, want the matched story", code, body)
-	}
+	// The matched story is served by the events API with its impact window
+	// (opened right after the rules saw the story).
+	waitUntil(t, "the story in the events API", func() bool {
+		code, body := h.get("/api/v1/events?ticker=MP")
+		return code == http.StatusOK && strings.Contains(body, "MP Materials expands NdPr magnet output")
+	})
 	if code, _ := h.get("/api/v1/events?limit=0"); code != http.StatusBadRequest {
 		t.Errorf("GET /api/v1/events?limit=0: got %d, want 400", code)
 	}
