@@ -41,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		checkCmd   = ka.Command("check-config", "Validate a configuration file and exit: 0 if good, 1 with every problem if not.")
 		onceCmd    = ka.Command("once", "Poll every source once and print the quotes and matched headlines; send no alerts.")
 		onceAlerts bool
+		replayCmd  = ka.Command("replay", "Replay recorded quotes and stories through the rules and the impact engine; print the alerts that would fire.")
+		replayOpts = replayFlags(replayCmd)
 	)
 	ka.Version(version.Print("monitord"))
 	ka.HelpFlag.Short('h')
@@ -95,6 +97,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDaemon(ctx, opts, logger)
 	case onceCmd.FullCommand():
 		return runOnce(ctx, opts, onceAlerts, stdout, logger)
+	case replayCmd.FullCommand():
+		return runReplay(ctx, opts.ConfigFile, replayOpts, stdout, stderr, logger)
 	}
 	return 2
 }
