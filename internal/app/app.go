@@ -275,7 +275,11 @@ func (a *App) apply(cfg *config.Config) error {
 		gen.close()
 		return fmt.Errorf("receivers: %w", err)
 	}
+	// The host limit is in force before the first poll of the new jobs.
+	prevRate, prevBurst := a.hostLimiter.HostLimit()
+	a.hostLimiter.SetHostLimit(cfg.News.HostRateLimit, cfg.News.HostBurst)
 	if err := a.sched.Apply(cfg.Location(), gen.jobs); err != nil {
+		a.hostLimiter.SetHostLimit(prevRate, prevBurst)
 		gen.close()
 		if old := a.gen; old != nil {
 			// Put the receivers of the configuration still running back.

@@ -69,6 +69,10 @@ func TestBadConfigs(t *testing.T) {
 			`line 11: feeds[0].enabled: SEC EDGAR requires a contact e-mail in the User-Agent: set global.user_agent (or this feed's user_agent) to "Company Name admin@example.com"`,
 			`line 14: feeds[1].url: a per_ticker edgar feed must use {{.CIK}}`,
 		}},
+		{"bad_news.bad.yml", []string{
+			`line 2: news.host_rate_limit: must be positive, got 0`,
+			`line 3: news.host_burst: must be at least 1, got 0`,
+		}},
 		{"syntax.bad.yml", []string{
 			`line 1: did not find expected ',' or ']'`,
 		}},

@@ -29,6 +29,12 @@ type News struct {
 	// MaxItemAge drops items published longer ago than this (after the
 	// first poll of a source, which only primes the seen-set).
 	MaxItemAge Duration `yaml:"max_item_age"`
+	// HostRateLimit is how many requests a second all feeds together may
+	// send to one host, and HostBurst how many of them may go at once.
+	// SEC EDGAR's hosts keep their own limit (ten a second in total), which
+	// these never raise.
+	HostRateLimit float64 `yaml:"host_rate_limit"`
+	HostBurst     int     `yaml:"host_burst"`
 }
 
 // DefaultNews is the news section of a file that does not set one.
@@ -39,6 +45,8 @@ var DefaultNews = News{
 	SeenRetention: Duration(30 * 24 * 3600e9),
 	DedupWindow:   Duration(48 * 3600e9),
 	MaxItemAge:    Duration(7 * 24 * 3600e9),
+	HostRateLimit: 1,
+	HostBurst:     2,
 }
 
 // UnmarshalYAML applies DefaultNews before decoding.
@@ -152,6 +160,12 @@ var reName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
 
 func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]bool) {
 	validateNewsWindows(ps, c.News)
+	if !(c.News.HostRateLimit > 0) {
+		ps.add("news.host_rate_limit", "must be positive, got %g", c.News.HostRateLimit)
+	}
+	if c.News.HostBurst < 1 {
+		ps.add("news.host_burst", "must be at least 1, got %d", c.News.HostBurst)
+	}
 	names := map[string]bool{}
 	for i := range c.Feeds {
 		f := &c.Feeds[i]

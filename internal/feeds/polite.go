@@ -13,8 +13,9 @@ import (
 // Politeness limits. SEC EDGAR allows at most ten requests a second in
 // total from one client across all its hosts (www.sec.gov, data.sec.gov,
 // efts.sec.gov) and blocks the IP for ten minutes beyond that. Other hosts
-// get one request a second with a burst of two, so a per_ticker feed walks
-// its tickers instead of firing them all at once.
+// get one request a second with a burst of two unless news.host_rate_limit
+// and news.host_burst say otherwise, so a per_ticker feed walks its tickers
+// instead of firing them all at once.
 const (
 	secRate       = rate.Limit(10)
 	secBurst      = 1
@@ -34,6 +35,9 @@ type HostLimiter struct {
 
 	mu       sync.Mutex
 	limiters map[string]*hostLimit
+	// limit and burst apply to every host but SEC's.
+	limit rate.Limit
+	burst int
 }
 
 type hostLimit struct {
@@ -47,7 +51,35 @@ func NewHostLimiter() *HostLimiter {
 }
 
 func newHostLimiter(now func() time.Time, sleep func(context.Context, time.Duration) error) *HostLimiter {
-	return &HostLimiter{now: now, sleep: sleep, limiters: map[string]*hostLimit{}}
+	return &HostLimiter{now: now, sleep: sleep, limiters: map[string]*hostLimit{}, limit: defaultRate, burst: defaultBurst}
+}
+
+// SetHostLimit sets the requests per second and the burst of every host
+// but SEC's (news.host_rate_limit, news.host_burst), for the hosts already
+// limited too. Values that are not positive leave the setting alone.
+func (h *HostLimiter) SetHostLimit(perSecond float64, burst int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if perSecond > 0 {
+		h.limit = rate.Limit(perSecond)
+	}
+	if burst > 0 {
+		h.burst = burst
+	}
+	now := h.now()
+	for key, hl := range h.limiters {
+		if key != secDomain {
+			hl.l.SetLimitAt(now, h.limit)
+			hl.l.SetBurstAt(now, h.burst)
+		}
+	}
+}
+
+// HostLimit returns what SetHostLimit set.
+func (h *HostLimiter) HostLimit() (perSecond float64, burst int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return float64(h.limit), h.burst
 }
 
 // Wait blocks until rawURL's host may be asked again, or ctx is done.
@@ -56,6 +88,9 @@ func (h *HostLimiter) Wait(ctx context.Context, rawURL string) error {
 	now := h.now()
 	h.mu.Lock()
 	hl := h.limiters[key]
+	if key != secDomain {
+		limit, burst = h.limit, h.burst
+	}
 	if hl == nil {
 		h.evictLocked(now)
 		hl = &hostLimit{l: rate.NewLimiter(limit, burst)}

@@ -199,3 +199,36 @@ func TestHostLimiterForgetsIdleHosts(t *testing.T) {
 		t.Errorf("%d limiters after a day idle, want only the new host's", got)
 	}
 }
+
+// TestHostLimiterSetHostLimit: news.host_rate_limit raises the limit of
+// ordinary hosts, those already limited included, and never SEC's.
+func TestHostLimiterSetHostLimit(t *testing.T) {
+	clock := newFakeClock()
+	l := newHostLimiter(clock.Now, clock.Sleep)
+	wait := func(u string) time.Duration {
+		t.Helper()
+		start := clock.Now()
+		if err := l.Wait(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		return clock.Now().Sub(start)
+	}
+	wait("https://feeds.example.com/a") // the host now has a limiter
+	l.SetHostLimit(100, 1)
+	if got, burst := l.HostLimit(); got != 100 || burst != 1 {
+		t.Errorf("HostLimit() = %v, %d; want 100, 1", got, burst)
+	}
+	var got []time.Duration
+	for _, u := range []string{"https://feeds.example.com/b", "https://feeds.example.com/c", "https://other.example.com/x",
+		"https://other.example.com/y", "https://www.sec.gov/a", "https://www.sec.gov/b"} {
+		got = append(got, wait(u))
+	}
+	want := []time.Duration{0, 10 * time.Millisecond, 0, 10 * time.Millisecond, 0, 100 * time.Millisecond}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	l.SetHostLimit(0, 0) // not positive: unchanged
+	if got, burst := l.HostLimit(); got != 100 || burst != 1 {
+		t.Errorf("after SetHostLimit(0, 0): HostLimit() = %v, %d; want 100, 1", got, burst)
+	}
+}

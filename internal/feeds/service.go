@@ -29,7 +29,8 @@ type Options struct {
 	Client *http.Client
 	// Limiter spaces requests per host. Pass the same one to every New of
 	// the process so that reloads never add up to more than a host
-	// allows; nil means one of its own.
+	// allows, and set its news.host_rate_limit with SetHostLimit; nil
+	// means one of its own, set from cfg.
 	Limiter *HostLimiter
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -80,6 +81,7 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 	}
 	if opts.Limiter == nil {
 		opts.Limiter = NewHostLimiter()
+		opts.Limiter.SetHostLimit(cfg.News.HostRateLimit, cfg.News.HostBurst)
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
