@@ -158,6 +158,7 @@ func TestDockerfile(t *testing.T) {
 // (no Docker engine needed) and checks the binary: no dynamic loader, cgo
 // off, paths trimmed, version stamped.
 func TestDockerfileBuildIsStatic(t *testing.T) {
+	t.Parallel() // a daemon or a build: overlap the waits
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

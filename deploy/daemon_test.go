@@ -22,9 +22,10 @@ import (
 
 // daemonConfig is a small but complete configuration: three tickers and a
 // benchmark quoted by the fake Yahoo every second, a per-ticker feed and a
-// wire feed that work, one that fails, rules of every kind wired to a
-// webhook and an Alertmanager receiver (local sinks), so that every
-// subsystem creates its series. UPSTREAM and SINK are replaced by URLs.
+// wire feed that work, one that fails, and rules of every kind wired to a
+// webhook receiver, so that every subsystem creates its series. Only the
+// news rule also pushes to the Alertmanager receiver. UPSTREAM, SINK and ALERTMANAGER are
+// replaced by URLs (ALERTMANAGER by SINK unless the test names one).
 const daemonConfig = `
 tickers:
   - symbol: MP
@@ -71,14 +72,14 @@ rules:
   - name: feed-health
     type: source_health
     failures: 3
-    receivers: [am]
+    receivers: [archive]
 receivers:
   - name: archive
     webhook:
       url: SINK/webhook
   - name: am
     alertmanager:
-      urls: [SINK]
+      urls: [ALERTMANAGER]
 impact:
   benchmark: REMX
 `
@@ -99,8 +100,8 @@ type daemon struct {
 }
 
 // startDaemon runs the whole daemon until the test ends and waits until it
-// is ready.
-func startDaemon(t *testing.T) *daemon {
+// is ready; alertmanager, when given, is the URL its am receiver pushes to.
+func startDaemon(t *testing.T, alertmanager ...string) *daemon {
 	t.Helper()
 	up := testupstream.New()
 	t.Cleanup(up.Close)
@@ -125,7 +126,11 @@ func startDaemon(t *testing.T) *daemon {
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "monitord.yml")
-	cfg := strings.NewReplacer("UPSTREAM", up.URL, "SINK", sink.URL).Replace(daemonConfig)
+	am := sink.URL
+	if len(alertmanager) > 0 {
+		am = alertmanager[0]
+	}
+	cfg := strings.NewReplacer("UPSTREAM", up.URL, "SINK", sink.URL, "ALERTMANAGER", am).Replace(daemonConfig)
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,7 @@ func expandGrafanaVars(expr string) (string, error) {
 // panels must return data, and the loaded rules must evaluate cleanly
 // without firing on a healthy daemon.
 func TestEndToEndPrometheus(t *testing.T) {
+	t.Parallel() // a daemon or a build: overlap the waits
 	bin := need(t, "prometheus", "prometheus")
 	start := time.Now()
 	d := startDaemon(t)
@@ -167,28 +168,23 @@ func hasPanel(d *dashboard, title string) bool {
 	return false
 }
 
-// prometheusServer is a Prometheus process of the test's own.
-type prometheusServer struct {
+// server is a process of the test's own (Prometheus, Alertmanager)
+// serving HTTP on a loopback port.
+type server struct {
 	base string
 	out  *lockedBuffer
 	exit chan error
 }
 
-// startPrometheus runs bin with config on a free loopback port and a data
-// directory in t.TempDir, and stops it when the test ends.
-func startPrometheus(t *testing.T, bin, config string) *prometheusServer {
+// startServer runs bin with the arguments args gives for a free loopback
+// address, waits for its /-/ready, and stops it when the test ends.
+func startServer(t *testing.T, bin string, args func(addr string) []string) *server {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// A port found free may be taken before Prometheus binds it: retry.
+	// A port found free may be taken before the process binds it: retry.
 	for attempt := 1; ; attempt++ {
-		port := freePort(t)
-		p := &prometheusServer{base: "http://127.0.0.1:" + port, out: &lockedBuffer{}, exit: make(chan error, 1)}
-		cmd := exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-			"--web.listen-address=127.0.0.1:"+port, "--log.level=warn")
+		addr := "127.0.0.1:" + freePort(t)
+		p := &server{base: "http://" + addr, out: &lockedBuffer{}, exit: make(chan error, 1)}
+		cmd := exec.Command(bin, args(addr)...)
 		cmd.Stdout, cmd.Stderr = p.out, p.out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -205,7 +201,7 @@ func startPrometheus(t *testing.T, bin, config string) *prometheusServer {
 					<-p.exit
 				}
 				if t.Failed() {
-					t.Logf("prometheus output:\n%s", p.out.String())
+					t.Logf("%s output:\n%s", filepath.Base(bin), p.out.String())
 				}
 			})
 			return p
@@ -213,9 +209,24 @@ func startPrometheus(t *testing.T, bin, config string) *prometheusServer {
 		cmd.Process.Kill()
 		<-p.exit
 		if attempt == 3 || !strings.Contains(p.out.String(), "address already in use") {
-			t.Fatalf("prometheus did not start: %v\n%s", err, p.out.String())
+			t.Fatalf("%s did not start: %v\n%s", bin, err, p.out.String())
 		}
 	}
+}
+
+// startPrometheus runs Prometheus with config and a data directory in
+// t.TempDir.
+func startPrometheus(t *testing.T, bin, config string) *server {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return startServer(t, bin, func(addr string) []string {
+		return []string{"--config.file=" + cfg, "--storage.tsdb.path=" + filepath.Join(dir, "data"),
+			"--web.listen-address=" + addr, "--log.level=warn"}
+	})
 }
 
 func freePort(t *testing.T) string {
@@ -229,7 +240,7 @@ func freePort(t *testing.T) string {
 }
 
 // waitReady waits up to a minute for /-/ready, or for the process to exit.
-func (p *prometheusServer) waitReady() error {
+func (p *server) waitReady() error {
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		select {
@@ -249,12 +260,12 @@ func (p *prometheusServer) waitReady() error {
 	return errors.New("not ready within a minute")
 }
 
-func (p *prometheusServer) waitFor(t *testing.T, what string, cond func() bool) {
+func (p *server) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("prometheus: %s not reached within a minute", what)
+			t.Fatalf("%s: %s not reached within a minute", p.base, what)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -268,7 +279,7 @@ type apiResponse struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-func (p *prometheusServer) get(path string, params url.Values) (json.RawMessage, error) {
+func (p *server) get(path string, params url.Values) (json.RawMessage, error) {
 	resp, err := http.Get(p.base + path + "?" + params.Encode())
 	if err != nil {
 		return nil, err
@@ -290,7 +301,7 @@ func (p *prometheusServer) get(path string, params url.Values) (json.RawMessage,
 
 // query evaluates expr at the current time and returns how many series
 // (or one for a scalar) it gave.
-func (p *prometheusServer) query(expr string) (int, error) {
+func (p *server) query(expr string) (int, error) {
 	data, err := p.get("/api/v1/query", url.Values{"query": {expr}})
 	if err != nil {
 		return 0, err
@@ -322,7 +333,7 @@ type ruleGroupStatus struct {
 	} `json:"rules"`
 }
 
-func (p *prometheusServer) rules(t *testing.T) []ruleGroupStatus {
+func (p *server) rules(t *testing.T) []ruleGroupStatus {
 	t.Helper()
 	data, err := p.get("/api/v1/rules", url.Values{"type": {"alert"}})
 	if err != nil {

@@ -305,6 +305,7 @@ var reFQName = regexp.MustCompile(`fqName: "([^"]+)"`)
 // reads it back the way the dashboard's "Matched stories" annotation does:
 // same URL and parameters, and every column it maps present with its type.
 func TestDashboardStoriesAnnotation(t *testing.T) {
+	t.Parallel() // a daemon or a build: overlap the waits
 	var target struct {
 		URL        string `json:"url"`
 		URLOptions struct {

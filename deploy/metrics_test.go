@@ -17,6 +17,7 @@ var scrapeSynthesised = map[string]bool{
 // against the fake upstream and checks that every metric named by a
 // dashboard query or an alerting rule is one the daemon exports.
 func TestQueriesUseExportedMetrics(t *testing.T) {
+	t.Parallel() // a daemon or a build: overlap the waits
 	names := exportedNames(t, startDaemon(t))
 	var queries []query
 	queries = append(queries, loadDashboard(t).queries()...)
