@@ -57,7 +57,7 @@ func TestVersionAndHelp(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	run([]string{"--help"}, &stdout, &stderr)
-	for _, flag := range []string{"--config.file", "--web.listen-address", "--web.config.file", "--storage.path", "--log.level", "--log.format", "check-config", "once"} {
+	for _, flag := range []string{"--config.file", "--web.listen-address", "--web.config.file", "--storage.path", "--log.level", "--log.format", "check-config", "once", "replay"} {
 		if !strings.Contains(stdout.String(), flag) {
 			t.Errorf("--help lacks %s", flag)
 		}
