@@ -127,10 +127,10 @@ scrape_configs:
 			t.Errorf("rule %s: %v", r.Alert, err)
 		}
 	}
-	// The scheduler's job label arrives as exported_job, as the dashboard
+	// The scheduler's job label arrives as job_name, as the dashboard
 	// and the rules expect.
-	if n, err := p.query(`monitord_scheduler_job_runs_total{job="monitord", exported_job="quotes"}`); err != nil || n == 0 {
-		t.Errorf("no scheduler series with exported_job=\"quotes\" (%d, %v)", n, err)
+	if n, err := p.query(`monitord_scheduler_job_runs_total{job="monitord", job_name="quotes"}`); err != nil || n == 0 {
+		t.Errorf("no scheduler series with job_name=\"quotes\" (%d, %v)", n, err)
 	}
 
 	// Prometheus evaluated every loaded rule without error, and none fires.

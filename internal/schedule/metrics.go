@@ -26,20 +26,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "monitord_scheduler_job_runs_total",
 			Help: "Scheduled job runs by job and result (success, error, timeout, panic).",
-		}, []string{"job", "result"}),
+		}, []string{"job_name", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "monitord_scheduler_job_duration_seconds",
 			Help:    "Duration of scheduled job runs.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
-		}, []string{"job"}),
+		}, []string{"job_name"}),
 		skips: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "monitord_scheduler_job_skips_total",
 			Help: "Scheduled runs skipped because the previous run of the job was still going (overruns).",
-		}, []string{"job"}),
+		}, []string{"job_name"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "monitord_scheduler_job_last_success_timestamp_seconds",
 			Help: "Unix time of the last successful run of each job.",
-		}, []string{"job"}),
+		}, []string{"job_name"}),
 		jobs: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "monitord_scheduler_jobs",
 			Help: "Number of jobs currently scheduled.",
