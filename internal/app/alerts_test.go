@@ -129,3 +129,26 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestStatusPageShowsTheDaemon(t *testing.T) {
+	h := newHarness(t, goodConfig+`
+feeds:
+  - name: broken
+    url: UPSTREAM/feeds/broken
+`, nil)
+	h.up.SetFeed("broken", "text/html", "<html>down</html>", 503)
+	h.waitReady()
+	waitUntil(t, "the first polls", func() bool {
+		_, body := h.get("/")
+		return strings.Contains(body, "58.41") && strings.Contains(body, "http_5xx")
+	})
+	code, body := h.get("/")
+	if code != http.StatusOK {
+		t.Fatalf("GET /: %d", code)
+	}
+	for _, want := range []string{"MP", "2.65%", "broken", "yahoo", `href="/metrics"`, `href="/api/v1/events"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("status page lacks %q", want)
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/monitord/monitord/internal/impact"
 	"github.com/monitord/monitord/internal/logging"
 	"github.com/monitord/monitord/internal/schedule"
+	"github.com/monitord/monitord/internal/status"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 	"github.com/monitord/monitord/internal/web"
@@ -332,9 +333,8 @@ func (a *App) handler() (http.Handler, error) {
 		Extra: map[string]http.Handler{
 			"/api/v1/events": impact.NewHandler(a.store, a.now, a.log.With(zap.String("component", "api"))),
 		},
-		Links: []toolkit.LandingLinks{
-			{Address: "/api/v1/events", Text: "Events", Description: "Matched stories with their news impact, as JSON (?format=annotations for Grafana)"},
-		},
+		Root: status.Handler(a.snapshot, status.Options{MetricsPath: a.opts.TelemetryPath,
+			Logger: a.log.With(zap.String("component", "status"))}),
 		Logger: a.log.With(zap.String("component", "web")),
 	})
 }

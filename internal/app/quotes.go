@@ -11,6 +11,7 @@ import (
 
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/schedule"
+	"github.com/monitord/monitord/internal/status"
 	"github.com/monitord/monitord/internal/tickers"
 )
 
@@ -24,9 +25,11 @@ type quoteJob struct {
 	// onQuotes receives every poll's result and error (rules, impact).
 	onQuotes func(ctx context.Context, res tickers.Result, err error)
 
-	// last is the latest result, for `monitord once`.
+	// last is the latest result, for `monitord once`; h the source's
+	// health, for the status page.
 	mu   sync.Mutex
 	last tickers.Result
+	h    quoteHealth
 }
 
 // samePoller reports whether a reload may keep the running poller: its
@@ -73,6 +76,9 @@ func (q *quoteJob) run(ctx context.Context) error {
 	q.mu.Lock()
 	q.last = res
 	q.mu.Unlock()
+	if !res.Skipped && ctx.Err() == nil {
+		q.observe(res, err)
+	}
 	if q.onQuotes != nil {
 		q.onQuotes(ctx, res, err)
 	}
@@ -93,4 +99,58 @@ func (q *quoteJob) report(w io.Writer) {
 		tickers.WriteErrors(w, res.Errors)
 	}
 	io.WriteString(w, "\n")
+}
+
+// quoteHealth is the quote source's state as the last polls left it.
+type quoteHealth struct {
+	lastSuccess time.Time
+	failures    int
+	lastError   string
+}
+
+func (q *quoteJob) health() quoteHealth {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.h
+}
+
+// observe records a poll that asked the upstream.
+func (q *quoteJob) observe(res tickers.Result, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(res.Quotes) > 0 {
+		q.h.lastSuccess, q.h.failures, q.h.lastError = q.now(), 0, ""
+		return
+	}
+	q.h.failures++
+	if err != nil {
+		q.h.lastError = quoteReason(err)
+	}
+}
+
+// rows is the watchlist for the status page, with today's prices from the
+// quote history for the sparklines.
+func (q *quoteJob) rows(now time.Time) []status.QuoteRow {
+	latest := map[string]tickers.Quote{}
+	for _, qt := range q.poller.Latest() {
+		latest[qt.Symbol] = qt
+	}
+	stale := map[string]bool{}
+	for _, s := range q.poller.Stale(now) {
+		stale[s] = true
+	}
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	var out []status.QuoteRow
+	for _, sym := range q.poller.Symbols() {
+		qt := latest[sym]
+		row := status.QuoteRow{Symbol: sym, Name: qt.Name, Price: qt.Price, ChangePct: qt.ChangePct(),
+			Volume: qt.Volume, MarketState: qt.MarketState, Source: qt.Source, QuoteTime: qt.QuoteTime, Stale: stale[sym]}
+		if pts, err := q.hist.Range(sym, day, now); err == nil {
+			for _, p := range pts {
+				row.Spark = append(row.Spark, p.Price)
+			}
+		}
+		out = append(out, row)
+	}
+	return out
 }

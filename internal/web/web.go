@@ -32,7 +32,10 @@ type Options struct {
 	// Extra are more routes (the events API, the status page), by pattern.
 	Extra map[string]http.Handler
 	// Links are shown on the landing page after the built-in ones.
-	Links  []toolkit.LandingLinks
+	Links []toolkit.LandingLinks
+	// Root, when set, serves "/" (and every path no other route takes)
+	// instead of exporter-toolkit's landing page: the status page.
+	Root   http.Handler
 	Logger *zap.Logger
 }
 
@@ -87,6 +90,10 @@ func Handler(o Options) (http.Handler, error) {
 		mux.Handle(pattern, h)
 	}
 
+	if o.Root != nil {
+		mux.Handle("/", o.Root)
+		return mux, nil
+	}
 	links := append([]toolkit.LandingLinks{
 		{Address: o.TelemetryPath, Text: "Metrics", Description: "Prometheus metrics of monitord, its quotes, feeds and alerts"},
 		{Address: "/config", Text: "Configuration", Description: "The configuration in use, secrets redacted"},
