@@ -183,9 +183,9 @@ func (w *worker) discardBad(ctx context.Context, es []entry) []entry {
 // ack removes delivered entries. If the store fails here the entries are
 // sent again later: a duplicate with the same ID, never a loss.
 func (w *worker) ack(ctx context.Context, es []entry, attempts int) {
-	w.remove(ctx, es)
 	now := w.clock.Now()
-	w.ep.last.set("delivered", now)
+	w.ep.last.set("delivered", now) // before the removal: Status never shows an empty queue with a stale result
+	w.remove(ctx, es)
 	w.m.notifications.WithLabelValues(w.ep.receiver, w.ep.integration).Add(float64(len(es)))
 	for _, e := range es {
 		w.m.latency.WithLabelValues(w.ep.receiver, w.ep.integration).Observe(now.Sub(e.rec.EnqueuedAt).Seconds())
@@ -201,8 +201,8 @@ func (w *worker) ack(ctx context.Context, es []entry, attempts int) {
 // at Error when the cause differs from the last one logged, else at Debug,
 // so a receiver down past max_age does not flood the log.
 func (w *worker) drop(ctx context.Context, es []entry, reason string, cause error) {
-	w.remove(ctx, es)
 	w.ep.last.set("dropped: "+reason, w.clock.Now())
+	w.remove(ctx, es)
 	w.m.dropped.WithLabelValues(w.ep.receiver, reason).Add(float64(len(es)))
 	last := &w.lastDrop
 	if reason == DropPermanent && cause != errUndecodable {
