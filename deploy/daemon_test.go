@@ -2,21 +2,18 @@ package deploy
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/monitord/monitord/internal/app"
+	"github.com/monitord/monitord/internal/apptest"
 	"github.com/monitord/monitord/internal/testupstream"
 )
 
@@ -97,6 +94,7 @@ type daemon struct {
 	app  *app.App
 	up   *testupstream.Server
 	base string // http://127.0.0.1:PORT
+	run  *apptest.Daemon
 }
 
 // startDaemon runs the whole daemon until the test ends and waits until it
@@ -124,72 +122,24 @@ func startDaemon(t *testing.T, alertmanager ...string) *daemon {
 	}))
 	t.Cleanup(sink.Close)
 
-	dir := t.TempDir()
-	file := filepath.Join(dir, "monitord.yml")
 	am := sink.URL
 	if len(alertmanager) > 0 {
 		am = alertmanager[0]
 	}
 	cfg := strings.NewReplacer("UPSTREAM", up.URL, "SINK", sink.URL, "ALERTMANAGER", am).Replace(daemonConfig)
-	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(app.Options{
-		ConfigFile:      file,
-		StoragePath:     filepath.Join(dir, "data"),
-		ListenAddresses: []string{"127.0.0.1:0"},
-		ShutdownGrace:   10 * time.Second,
-		Logger:          zaptest.NewLogger(t),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("daemon: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("daemon did not stop within 30s")
-		}
-	})
-	d := &daemon{app: a, up: up, base: "http://" + a.Addrs()[0].String()}
-	d.waitFor(t, "ready", func() bool {
-		code, _ := d.get(t, "/-/ready")
-		return code == http.StatusOK
-	})
-	return d
+	a := apptest.Start(t, cfg)
+	return &daemon{app: a.App, up: up, base: a.Base, run: a}
 }
 
 func (d *daemon) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(d.base + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	return d.run.Get(t, path)
 }
 
 // waitFor polls cond for up to a minute: generous, for a loaded machine.
 func (d *daemon) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("daemon: %s not reached within a minute", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	apptest.WaitFor(t, "daemon: "+what, cond)
 }
 
 // polled waits until every ticker has a price and the feeds were fetched,

@@ -3,19 +3,14 @@
 package status_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
-	"github.com/monitord/monitord/internal/app"
+	"github.com/monitord/monitord/internal/apptest"
 	"github.com/monitord/monitord/internal/testupstream"
 )
 
@@ -71,33 +66,7 @@ func wireFeed(withStory bool, pub time.Time) string {
 // URL; the daemon stops when the test ends.
 func startDaemon(t *testing.T, up *testupstream.Server) string {
 	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "monitord.yml")
-	if err := os.WriteFile(file, []byte(strings.ReplaceAll(e2eConfig, "UPSTREAM", up.URL)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(app.Options{
-		ConfigFile: file, StoragePath: filepath.Join(dir, "data"), ListenAddresses: []string{"127.0.0.1:0"},
-		ShutdownGrace: 10 * time.Second, Logger: zaptest.NewLogger(t),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return after cancel")
-		}
-	})
-	return "http://" + a.Addrs()[0].String()
+	return apptest.Start(t, strings.ReplaceAll(e2eConfig, "UPSTREAM", up.URL)).Base
 }
 
 // waitFor GETs url until ok accepts the body, failing after timeout.
