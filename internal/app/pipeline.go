@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -106,7 +107,11 @@ func (p *pipeline) onStories(ctx context.Context, source string, stories []feeds
 			p.log.Error("Recording feed health failed", zap.String("feed", source), zap.Error(err))
 		}
 	}
-	if len(stories) == 0 {
+	// Only a story that matched a keyword group can be taken by a news
+	// rule or open an impact window; a batch without one would cost both
+	// engines a write transaction (and an fsync) for nothing. Pending
+	// groups and due horizons are still served by tick.
+	if !slices.ContainsFunc(stories, func(s feeds.Story) bool { return s.Matched() }) {
 		return
 	}
 	if p.rules != nil {

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -110,7 +111,7 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 		return nil, resp.StatusCode, &Error{Reason: ReasonTooLarge, Status: resp.StatusCode,
 			Err: fmt.Errorf("Content-Length %d exceeds max_body_size %d: %w", resp.ContentLength, r.maxBody, ErrTooLarge)}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBody+1))
+	body, err := readBody(resp, r.maxBody)
 	if err != nil {
 		fe := classifyTransportError(ctx, err)
 		fe.Status = resp.StatusCode
@@ -127,6 +128,19 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 		etag:         resp.Header.Get("ETag"),
 		lastModified: resp.Header.Get("Last-Modified"),
 	}, resp.StatusCode, nil
+}
+
+// readBody reads at most maxBody+1 bytes (one more tells a body over the
+// limit), into a buffer sized by Content-Length when the server sent one
+// (plus the room ReadFrom wants to see EOF), rather than growing it by
+// doubling from 512 bytes.
+func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 {
+		buf.Grow(int(min(n, maxBody)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	return buf.Bytes(), err
 }
 
 // snippet reads the start of an error body for the log: Yahoo's 429 says

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -56,6 +57,10 @@ type Service struct {
 	jitter      func() float64
 	skipPriming bool
 	sources     []*Source
+	// parsing bounds the bodies parsed at once to the CPUs: parsing is
+	// CPU-bound, so more at once only holds more parse trees in memory
+	// and finishes every feed later when a thousand change together.
+	parsing chan struct{}
 
 	// pruneMu guards lastPrune; polls of different sources race to prune.
 	pruneMu   sync.Mutex
@@ -84,7 +89,13 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 		opts.Limiter.SetHostLimit(cfg.News.HostRateLimit, cfg.News.HostBurst)
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep as many connections to a host as news.host_burst lets
+		// run at once, so a burst of feeds on one host reuses them
+		// instead of dialling (and handshaking) anew every poll.
+		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, http.DefaultMaxIdleConnsPerHost, cfg.News.HostBurst)
+		tr.MaxIdleConns = max(tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
+		opts.Client = &http.Client{Transport: tr}
 	}
 	news := cfg.News
 	for _, d := range []struct {
@@ -105,6 +116,7 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 		now:         opts.Now,
 		jitter:      opts.Jitter,
 		skipPriming: opts.SkipPriming,
+		parsing:     make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	var names []string
 	for _, f := range cfg.Feeds {

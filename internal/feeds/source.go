@@ -169,6 +169,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	sum := sha256.Sum256(resp.body)
 	hash := hex.EncodeToString(sum[:])
 	if resp.notModified || (us.Primed && hash == us.BodyHash) {
+		prev := us
 		result := resultNotModified
 		if !resp.notModified {
 			result = resultUnchanged
@@ -176,11 +177,19 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		}
 		m.fetches.WithLabelValues(name, result).Inc()
 		s.recovered(t, &us)
+		// Touched only needs to beat the pruning cutoff: as the seen-set
+		// does, refresh it half-way to expiry, so an unchanged feed
+		// usually writes nothing at all.
+		if us == prev && now.Sub(us.Touched) <= s.svc.news.SeenRetention.D()/2 {
+			return nil, nil
+		}
 		us.Touched = now
-		return nil, st.Update(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, us) })
+		// Batch: the polls of many feeds share one commit (and one fsync)
+		// instead of queueing for the store's write lock one by one.
+		return nil, st.Batch(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, us) })
 	}
 
-	items, err := Parse(s.feed.Type, resp.body, resp.contentType)
+	items, err := s.svc.parse(ctx, s.feed.Type, resp)
 	if err != nil {
 		return nil, s.fail(t, &us, err)
 	}
@@ -192,7 +201,10 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		window: s.svc.news.DedupWindow.D(), retention: s.svc.news.SeenRetention.D(), maxAge: s.svc.news.MaxItemAge.D(),
 	}
 	var out outcome
-	err = st.Update(func(tx *bolt.Tx) error {
+	// Batched with other feeds' writes; if bbolt runs the function again
+	// (another function of the batch failed), the first run was rolled
+	// back, so the second records the same.
+	err = st.Batch(func(tx *bolt.Tx) error {
 		o, err := rec.record(tx, items)
 		if err != nil {
 			return err
@@ -271,7 +283,7 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 	}
 	us.LastReason, us.Touched = reason, s.svc.now()
 	next := *us
-	if uerr := s.svc.store.Update(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, next) }); uerr != nil {
+	if uerr := s.svc.store.Batch(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, next) }); uerr != nil {
 		return errors.Join(err, uerr)
 	}
 	return err
@@ -283,4 +295,15 @@ func (s *Source) recovered(t target, us *urlState) {
 		s.log.Info("Feed recovered", zap.String("source", t.url))
 		us.LastReason = ""
 	}
+}
+
+// parse parses a body once a CPU is free for it (see Service.parsing).
+func (svc *Service) parse(ctx context.Context, typ string, resp *fetchResponse) ([]Item, error) {
+	select {
+	case svc.parsing <- struct{}{}:
+	case <-ctx.Done():
+		return nil, classifyTransportError(ctx, ctx.Err())
+	}
+	defer func() { <-svc.parsing }()
+	return Parse(typ, resp.body, resp.contentType)
 }

@@ -85,9 +85,10 @@ func loadFeedState(st *store.Store, feed string) (feedState, error) {
 	return fs, err
 }
 
-// saveFeedState writes a feed's state.
+// saveFeedState writes a feed's state, in a commit shared with the other
+// feeds polled at the same moment.
 func saveFeedState(st *store.Store, feed string, fs feedState) error {
-	return st.Update(func(tx *bolt.Tx) error {
+	return st.Batch(func(tx *bolt.Tx) error {
 		return putJSON(store.Bucket(tx, store.BucketFeedState), feedStateKey(feed), fs)
 	})
 }

@@ -1,0 +1,75 @@
+package feeds
+
+import (
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// TestUnchangedPollWrites: a poll that finds its feed unchanged (a 304, or
+// the same body from a server without validators) commits only the
+// feed's state, not the URL's too, until the URL's Touched time is half
+// way to the pruning cutoff (news.seen_retention); then it refreshes it.
+// A thousand unchanged feeds must not cost a thousand more fsyncs.
+func TestUnchangedPollWrites(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+	}{
+		{"not modified", map[string]string{"ETag": `"v1"`}},
+		{"same body", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			reg := prometheus.NewRegistry()
+			if err := h.store.RegisterMetrics(reg); err != nil {
+				t.Fatal(err)
+			}
+			writes := func() int {
+				mfs, err := reg.Gather()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, mf := range mfs {
+					if mf.GetName() == "monitord_store_write_transactions_total" {
+						return int(mf.GetMetric()[0].GetCounter().GetValue())
+					}
+				}
+				t.Fatal("no monitord_store_write_transactions_total")
+				return 0
+			}
+			touched := func() time.Time {
+				us, err := loadURLState(h.store, "desk", h.server.srv.URL+"/desk.xml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return us.Touched
+			}
+			h.server.set("/desk.xml", reply{header: tc.header, body: rssBody(
+				[3]string{"a1", "Neodymium output rises at Texas plant", "Wed, 26 Aug 2026 10:00:00 GMT"})})
+			src := h.source(h.service(h.config(deskFeed)), "desk")
+			h.poll(src) // primes
+			primed := touched()
+
+			before := writes()
+			h.clock.Advance(5 * time.Minute)
+			h.poll(src)
+			if got := writes() - before; got != 1 {
+				t.Errorf("unchanged poll: %d write transactions, want 1 (the feed's state)", got)
+			}
+			if got := touched(); !got.Equal(primed) {
+				t.Errorf("unchanged poll moved Touched from %v to %v; want it left alone", primed, got)
+			}
+			if fs := h.feedState("desk"); !fs.LastSuccess.Equal(h.clock.Now()) {
+				t.Errorf("last success %v, want %v", fs.LastSuccess, h.clock.Now())
+			}
+
+			h.clock.Advance(16 * 24 * time.Hour) // past half of the default 30d
+			h.poll(src)
+			if got := touched(); !got.Equal(h.clock.Now()) {
+				t.Errorf("poll past half the retention: Touched %v, want %v", got, h.clock.Now())
+			}
+		})
+	}
+}
