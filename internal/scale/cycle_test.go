@@ -2,6 +2,8 @@ package scale
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,8 +22,10 @@ type cycle struct {
 	cpu time.Duration
 	// allocs and allocBytes are heap allocations (runtime.MemStats).
 	allocs, allocBytes uint64
-	// peakRSS is the highest resident size sampled during the cycle.
-	peakRSS int64
+	// peakRSS is the highest resident size sampled during the cycle, and
+	// peakAnon the highest anonymous part of it (heap and stacks, not
+	// mapped files such as the store).
+	peakRSS, peakAnon int64
 	// Requests the upstreams saw: feed requests, 304 answers among them,
 	// quote requests (v7 batches of 50 symbols), and webhook requests.
 	feedRequests, notModified, quoteRequests, webhooks int64
@@ -112,7 +116,8 @@ func (m *meter) finish(sn snapshot, rounds int) cycle {
 		if next == len(sn.before) {
 			break
 		}
-		c.peakRSS = max(c.peakRSS, m.d.proc().rss)
+		p := m.d.proc()
+		c.peakRSS, c.peakAnon = max(c.peakRSS, p.rss), max(c.peakAnon, p.anon)
 		if time.Now().After(deadline) {
 			m.t.Fatalf("cycle %s: feed %d not asked %d times within %v\n%s", sn.name, next, rounds, m.maxWait, m.d.logTail())
 		}
@@ -128,7 +133,7 @@ func (m *meter) finish(sn snapshot, rounds int) cycle {
 	for {
 		time.Sleep(20 * time.Millisecond)
 		p := m.d.proc()
-		c.peakRSS = max(c.peakRSS, p.rss)
+		c.peakRSS, c.peakAnon = max(c.peakRSS, p.rss), max(c.peakAnon, p.anon)
 		if p.cpu != lastCPU {
 			last, lastCPU = time.Now(), p.cpu
 		}
@@ -178,6 +183,9 @@ func (m *meter) scrape() string {
 	body := m.d.scrape()
 	after, cpu2 := m.d.memstats(), m.d.proc().cpu
 	m.last = after
+	if dir := os.Getenv(envProfile); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "metrics.txt"), []byte(body), 0o600)
+	}
 	samples := 0
 	for line := range strings.Lines(body) {
 		if !strings.HasPrefix(line, "#") {
@@ -189,9 +197,10 @@ func (m *meter) scrape() string {
 }
 
 func (c cycle) String() string {
-	return fmt.Sprintf("wall %v, cpu %v, allocs %d (%.1f MB), peak RSS %.1f MB, feed requests %d (304: %d), quote requests %d, webhooks %d, latency %v, quiet %v, heap in use %.1f MB",
-		c.wall.Round(time.Millisecond), c.cpu, c.allocs, float64(c.allocBytes)/1e6, mb(c.peakRSS),
-		c.feedRequests, c.notModified, c.quoteRequests, c.webhooks, roundAll(c.latency), c.quiet, float64(c.mem.HeapInuse)/(1<<20))
+	return fmt.Sprintf("wall %v, cpu %v, allocs %d (%.1f MB), peak RSS %.1f MB (anonymous %.1f), feed requests %d (304: %d), quote requests %d, webhooks %d, latency %v, quiet %v; after: heap in use %.1f MB, stacks %.1f MB, next GC %.1f MB, %d GCs so far",
+		c.wall.Round(time.Millisecond), c.cpu, c.allocs, float64(c.allocBytes)/1e6, mb(c.peakRSS), mb(c.peakAnon),
+		c.feedRequests, c.notModified, c.quoteRequests, c.webhooks, roundAll(c.latency), c.quiet,
+		mib(c.mem.HeapInuse), mib(c.mem.StackInuse), mib(c.mem.NextGC), c.mem.NumGC)
 }
 
 func roundAll(ds []time.Duration) []time.Duration {
@@ -205,12 +214,12 @@ func roundAll(ds []time.Duration) []time.Duration {
 // table renders cycles as a Markdown table for docs/PERFORMANCE.md.
 func table(cs []cycle) string {
 	var b strings.Builder
-	b.WriteString("| cycle | wall | CPU | allocs | alloc MB | peak RSS MB | feed req (304) | quote req | webhooks | headline served → webhook |\n")
+	b.WriteString("| cycle | wall | CPU | allocs | alloc MB | peak RSS MB (anon) | feed req (304) | quote req | webhooks | headline served → webhook |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range cs {
-		fmt.Fprintf(&b, "| %s | %v | %.2fs | %d | %.1f | %.1f | %d (%d) | %d | %d | %v |\n",
+		fmt.Fprintf(&b, "| %s | %v | %.2fs | %d | %.1f | %.0f (%.0f) | %d (%d) | %d | %d | %v |\n",
 			c.name, c.wall.Round(time.Millisecond), c.cpu.Seconds(), c.allocs, float64(c.allocBytes)/1e6,
-			mb(c.peakRSS), c.feedRequests, c.notModified, c.quoteRequests, c.webhooks, roundAll(c.latency))
+			mb(c.peakRSS), mb(c.peakAnon), c.feedRequests, c.notModified, c.quoteRequests, c.webhooks, roundAll(c.latency))
 	}
 	return b.String()
 }

@@ -111,7 +111,8 @@ type memstats struct {
 // counts without a /metrics scrape, whose own garbage would land in the
 // next cycle). With profileDir it also writes one CPU profile per cycle
 // there (cpu-00.pprof from the start, the next one from each SIGUSR1),
-// and heap, block, mutex and goroutine profiles when it stops.
+// a heap profile where each begins (heap-NN.pprof), and heap, block,
+// mutex and goroutine profiles when it stops.
 func instrument(dir, profileDir string) (func(), error) {
 	var cur *os.File
 	n := 0
@@ -123,6 +124,16 @@ func instrument(dir, profileDir string) (func(), error) {
 			pprof.StopCPUProfile()
 			cur.Close()
 			cur = nil
+		}
+		// The heap profile's allocation counts are cumulative as of the
+		// last GC: after a GC, the difference between two (pprof -base)
+		// is one cycle's. (The forced GC falls between cycles but makes
+		// the next one's GC cost lower: profile runs are for finding
+		// where the time goes, not for the numbers.)
+		runtime.GC()
+		if h, err := os.Create(filepath.Join(profileDir, fmt.Sprintf("heap-%02d.pprof", n))); err == nil {
+			pprof.Lookup("heap").WriteTo(h, 0)
+			h.Close()
 		}
 		f, err := os.Create(filepath.Join(profileDir, fmt.Sprintf("cpu-%02d.pprof", n)))
 		if err != nil {
