@@ -170,15 +170,7 @@ func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]boo
 	for i := range c.Feeds {
 		f := &c.Feeds[i]
 		p := fmt.Sprintf("feeds[%d]", i)
-		switch {
-		case f.Name == "":
-			ps.add(p+".name", "is required")
-		case !reName.MatchString(f.Name):
-			ps.add(p+".name", "%q may hold only letters, digits, '_', '-' and '.'", f.Name)
-		case names[f.Name]:
-			ps.add(p+".name", "feed %q is defined twice", f.Name)
-		}
-		names[f.Name] = true
+		checkName(ps, p+".name", "feed", f.Name, names)
 		if f.Type == "" {
 			f.Type = FeedRSS
 		}

@@ -79,15 +79,7 @@ func validateReceivers(ps *problems, c *Config, v *validator) map[string]bool {
 	for i := range c.Receivers {
 		r := &c.Receivers[i]
 		p := fmt.Sprintf("receivers[%d]", i)
-		switch {
-		case r.Name == "":
-			ps.add(p+".name", "is required")
-		case !reName.MatchString(r.Name):
-			ps.add(p+".name", "%q may hold only letters, digits, '_', '-' and '.'", r.Name)
-		case names[r.Name]:
-			ps.add(p+".name", "receiver %q is defined twice", r.Name)
-		}
-		names[r.Name] = true
+		checkName(ps, p+".name", "receiver", r.Name, names)
 		v.positive(p+".max_age", r.MaxAge)
 		v.positive(p+".timeout", r.Timeout)
 		kinds := 0

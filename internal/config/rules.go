@@ -81,15 +81,7 @@ func validateRules(ps *problems, c *Config, v *validator, symbols map[string]boo
 	for i := range c.Rules {
 		r := &c.Rules[i]
 		p := fmt.Sprintf("rules[%d]", i)
-		switch {
-		case r.Name == "":
-			ps.add(p+".name", "is required")
-		case !reName.MatchString(r.Name):
-			ps.add(p+".name", "%q may hold only letters, digits, '_', '-' and '.'", r.Name)
-		case names[r.Name]:
-			ps.add(p+".name", "rule %q is defined twice", r.Name)
-		}
-		names[r.Name] = true
+		checkName(ps, p+".name", "rule", r.Name, names)
 		if len(r.Receivers) == 0 {
 			ps.add(p+".receivers", "needs at least one receiver")
 		}

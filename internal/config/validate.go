@@ -143,3 +143,17 @@ func ParseClockRange(s string) (from, to int, err error) {
 	}
 	return from, to, nil
 }
+
+// checkName validates the name of a feed, rule or receiver: present, made
+// of name characters, and not taken by an earlier one (recorded in seen).
+func checkName(ps *problems, path, kind, name string, seen map[string]bool) {
+	switch {
+	case name == "":
+		ps.add(path, "is required")
+	case !reName.MatchString(name):
+		ps.add(path, "%q may hold only letters, digits, '_', '-' and '.'", name)
+	case seen[name]:
+		ps.add(path, "%s %q is defined twice", kind, name)
+	}
+	seen[name] = true
+}
