@@ -24,12 +24,19 @@ type pipeline struct {
 	// rules is nil in `monitord once` without --alerts.
 	rules  *rules.Engine
 	impact *impact.Engine
-	log    *zap.Logger
-	now    func() time.Time
+	// news keeps matched stories pending until both engines have
+	// evaluated them (see feeds.Service.Unhandled).
+	news *feeds.Service
+	// built is when the generation was built: stories still pending from
+	// before it were orphaned by a crash, a shutdown or a reload.
+	built time.Time
+	log   *zap.Logger
+	now   func() time.Time
 }
 
 func (a *App) buildPipeline(cfg *config.Config, gen *generation) error {
-	p := &pipeline{log: a.log.With(zap.String("component", "pipeline")), now: a.now}
+	p := &pipeline{log: a.log.With(zap.String("component", "pipeline")), now: a.now,
+		news: gen.news.service, built: a.now()}
 	sendAlerts := !a.once || a.onceAlerts
 	if sendAlerts {
 		eng, err := rules.New(cfg, a.store, a.alerts, a.alertMetrics, a.log, rules.WithClock(a.now))
@@ -63,6 +70,13 @@ func (a *App) buildPipeline(cfg *config.Config, gen *generation) error {
 		// Grouped news, quiet hours, stale_for; impact horizons and pruning.
 		Timeout: 50 * time.Second,
 		Run:     p.tick,
+	})
+	gen.jobs = append(gen.jobs, schedule.Job{
+		Name:      "pending-stories",
+		Spec:      "@every 1m",
+		Timeout:   50 * time.Second,
+		Immediate: true,
+		Run:       p.redeliver,
 	})
 	gen.pipeline = p
 	return nil
@@ -114,14 +128,58 @@ func (p *pipeline) onStories(ctx context.Context, source string, stories []feeds
 	if !slices.ContainsFunc(stories, func(s feeds.Story) bool { return s.Matched() }) {
 		return
 	}
+	p.evaluate(ctx, p.log.With(zap.String("feed", source)), stories)
+}
+
+// evaluate hands stories to the rules and the impact engine and, when both
+// took them, marks the matched ones handled; otherwise they stay pending
+// and redeliver tries again.
+func (p *pipeline) evaluate(ctx context.Context, log *zap.Logger, stories []feeds.Story) {
+	ok := true
 	if p.rules != nil {
 		if err := p.rules.OnStories(ctx, stories); err != nil {
-			p.log.Error("Evaluating news rules failed", zap.String("feed", source), zap.Error(err))
+			log.Error("Evaluating news rules failed", zap.Error(err))
+			ok = false
 		}
 	}
 	if err := p.impact.OnStories(ctx, stories); err != nil {
-		p.log.Error("Opening news impact windows failed", zap.String("feed", source), zap.Error(err))
+		log.Error("Opening news impact windows failed", zap.Error(err))
+		ok = false
 	}
+	if !ok || ctx.Err() != nil {
+		return
+	}
+	var ids []string
+	for i := range stories {
+		if stories[i].Matched() {
+			ids = append(ids, stories[i].ID)
+		}
+	}
+	if err := p.news.Handled(ids...); err != nil {
+		log.Error("Recording evaluated stories failed", zap.Error(err))
+	}
+}
+
+// redeliver evaluates the matched stories a poll recorded but the engines
+// never took: orphaned by a crash or a shutdown between the two commits
+// (first seen before this generation was built), or left by an engine
+// error (first seen over a minute ago). The engines recognise a story
+// they already took, so a second evaluation never alerts twice.
+func (p *pipeline) redeliver(ctx context.Context) error {
+	if p.rules == nil {
+		return nil // `monitord once` without --alerts evaluates nothing
+	}
+	cutoff := p.now().Add(-time.Minute)
+	if cutoff.Before(p.built) {
+		cutoff = p.built
+	}
+	stories, err := p.news.Unhandled(cutoff)
+	if err != nil || len(stories) == 0 {
+		return err
+	}
+	p.log.Info("Evaluating stories left pending", zap.Int("stories", len(stories)))
+	p.evaluate(ctx, p.log, stories)
+	return nil
 }
 
 func (p *pipeline) tick(ctx context.Context) error {

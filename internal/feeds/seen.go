@@ -149,6 +149,11 @@ func (r *recorder) record(tx *bolt.Tx, items []Item) (outcome, error) {
 			out.primed++
 			continue
 		}
+		if s.Matched() {
+			if err := putPending(tx, &s); err != nil {
+				return out, err
+			}
+		}
 		out.stories = append(out.stories, s)
 	}
 	return out, nil

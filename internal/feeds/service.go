@@ -216,7 +216,11 @@ func (s *Service) Prune() (int, error) {
 			return err
 		}
 		b, err := pruneFeedState(tx, cutoff)
-		n = a + b
+		if err != nil {
+			return err
+		}
+		c, err := prunePending(tx, cutoff)
+		n = a + b + c
 		return err
 	})
 	if err != nil {

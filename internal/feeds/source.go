@@ -60,6 +60,9 @@ func (s *Source) Timeout() time.Duration {
 // and not from a URL's first (priming) poll. Matched and unmatched stories
 // are both returned, oldest first; Story.Matched tells them apart.
 //
+// A matched story stays pending until the caller marks it Handled, so a
+// crash before the story was evaluated does not lose it (see Unhandled).
+//
 // A URL that fails does not stop the others, except after a 429 or 5xx,
 // when the feed stops asking and backs off (later polls return nothing
 // until the backoff passes; each skip is counted). Poll then returns the
