@@ -86,7 +86,7 @@ func Load(data []byte, file string) (*Config, error) {
 		cerr.Problems = translateYAML(err, lineIndex{})
 		return nil, cerr
 	}
-	idx := indexLines(&root)
+	idx := indexLines(&root, len(data))
 	if len(root.Content) == 0 {
 		cerr.Problems = []Problem{{Msg: "file is empty"}}
 		return nil, cerr

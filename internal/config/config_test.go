@@ -73,6 +73,9 @@ func TestBadConfigs(t *testing.T) {
 			`line 2: news.host_rate_limit: must be positive, got 0`,
 			`line 3: news.host_burst: must be at least 1, got 0`,
 		}},
+		{"alias_loop.bad.yml", []string{ // an anchor inside itself: an error, not a hang
+			`line 2: tickers[0].aliases[0].symbol: cannot use a mapping "" as a string`,
+		}},
 		{"syntax.bad.yml", []string{
 			`line 1: did not find expected ',' or ']'`,
 		}},

@@ -78,10 +78,19 @@ func sortProblems(ps []Problem) []Problem {
 // that validation errors found after decoding can still point at the file.
 type lineIndex map[string]int
 
-func indexLines(n *yaml.Node) lineIndex {
+// indexLines follows aliases, so that keys reached through one still have
+// a line, but never into the anchor being expanded (a: &a [*a] would
+// recurse forever) and never past a budget linear in the document's size
+// (an alias bomb must not explode here, before the decoder rejects it).
+func indexLines(n *yaml.Node, size int) lineIndex {
 	idx := lineIndex{}
+	budget := 4*size + 1024
+	expanding := map[*yaml.Node]bool{}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
+		if budget--; budget < 0 {
+			return
+		}
 		switch n.Kind {
 		case yaml.DocumentNode:
 			for _, c := range n.Content {
@@ -101,8 +110,10 @@ func indexLines(n *yaml.Node) lineIndex {
 				walk(c, p)
 			}
 		case yaml.AliasNode:
-			if n.Alias != nil {
+			if n.Alias != nil && !expanding[n.Alias] {
+				expanding[n.Alias] = true
 				walk(n.Alias, path)
+				delete(expanding, n.Alias)
 			}
 		}
 	}
@@ -188,11 +199,13 @@ func translateYAML(err error, idx lineIndex) []Problem {
 	return out
 }
 
-// pathNear returns the deepest key path that starts on line.
+// pathNear returns the deepest key path that starts on line; among paths
+// as deep (a flow sequence on one line), the first in sort order, so the
+// same file always gets the same message.
 func (idx lineIndex) pathNear(line int) string {
 	best := ""
 	for p, l := range idx {
-		if l == line && len(p) > len(best) {
+		if l == line && (len(p) > len(best) || len(p) == len(best) && p < best) {
 			best = p
 		}
 	}
