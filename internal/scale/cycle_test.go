@@ -30,8 +30,9 @@ type cycle struct {
 	// quote requests (v7 batches of 50 symbols), and webhook requests.
 	feedRequests, notModified, quoteRequests, webhooks int64
 	// latency is, per injected headline, the time from the farm serving it
-	// to its webhook arriving: the cost beyond the poll interval.
-	latency []time.Duration
+	// to its webhook arriving: the cost beyond the poll interval; total is
+	// from its appearing upstream, the wait for the next poll included.
+	latency, total []time.Duration
 	// quiet is false when the daemon never went idle after the cycle (the
 	// next cycle began first); cpu and wall then run to the deadline.
 	quiet bool
@@ -44,6 +45,7 @@ type injection struct {
 	feed  int
 	title string
 	guid  string
+	at    time.Time // when it appeared upstream
 }
 
 // meter measures the cycles of one daemon. The cycles it reports never
@@ -169,6 +171,7 @@ func (m *meter) finish(sn snapshot, rounds int) cycle {
 			continue
 		}
 		c.latency = append(c.latency, got.Sub(served))
+		c.total = append(c.total, got.Sub(in.at))
 	}
 	c.webhooks = int64(w.sink.Requests() - sn.h0)
 	m.t.Logf("cycle %s: %s", sn.name, c.String())
@@ -214,12 +217,13 @@ func roundAll(ds []time.Duration) []time.Duration {
 // table renders cycles as a Markdown table for docs/PERFORMANCE.md.
 func table(cs []cycle) string {
 	var b strings.Builder
-	b.WriteString("| cycle | wall | CPU | allocs | alloc MB | peak RSS MB (anon) | feed req (304) | quote req | webhooks | headline served → webhook |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| cycle | wall | CPU | allocs | alloc MB | peak RSS MB (anon) | feed req (304) | quote req | webhooks | headline served → webhook | appeared → webhook |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range cs {
-		fmt.Fprintf(&b, "| %s | %v | %.2fs | %d | %.1f | %.0f (%.0f) | %d (%d) | %d | %d | %v |\n",
+		fmt.Fprintf(&b, "| %s | %v | %.2fs | %d | %.1f | %.0f (%.0f) | %d (%d) | %d | %d | %v | %v |\n",
 			c.name, c.wall.Round(time.Millisecond), c.cpu.Seconds(), c.allocs, float64(c.allocBytes)/1e6,
-			mb(c.peakRSS), mb(c.peakAnon), c.feedRequests, c.notModified, c.quoteRequests, c.webhooks, roundAll(c.latency))
+			mb(c.peakRSS), mb(c.peakAnon), c.feedRequests, c.notModified, c.quoteRequests, c.webhooks,
+			roundAll(c.latency), roundAll(c.total))
 	}
 	return b.String()
 }

@@ -23,7 +23,8 @@ func headline(i int, tag string) string {
 
 func inject(w *world, feed, company int, tag string) injection {
 	title := headline(company, tag)
-	return injection{feed: feed, title: title, guid: w.farm.Inject(feed, title)}
+	at := time.Now()
+	return injection{feed: feed, title: title, guid: w.farm.Inject(feed, title), at: at}
 }
 
 // checkNews fails the test unless every injected headline arrived in
