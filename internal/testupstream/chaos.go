@@ -56,8 +56,10 @@ type Chaos struct {
 
 	good  []byte
 	front *url.URL
-	quit  chan struct{}
-	once  sync.Once
+	// transport forwards /front/ requests; Close drops its connections.
+	transport *http.Transport
+	quit      chan struct{}
+	once      sync.Once
 
 	mu        sync.Mutex
 	requests  map[string]int
@@ -69,7 +71,8 @@ type Chaos struct {
 // the base URL /front/ forwards to. Close it when done: Close first
 // releases stalled requests.
 func NewChaos(good []byte, front string) *Chaos {
-	c := &Chaos{good: good, quit: make(chan struct{}), requests: map[string]int{}}
+	c := &Chaos{good: good, quit: make(chan struct{}), requests: map[string]int{},
+		transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	if front != "" {
 		u, err := url.Parse(front)
 		if err != nil {
@@ -91,6 +94,7 @@ func NewChaos(good []byte, front string) *Chaos {
 func (c *Chaos) Close() {
 	c.once.Do(func() { close(c.quit) })
 	c.Server.Close()
+	c.transport.CloseIdleConnections()
 }
 
 // FeedURL is the address of a feed called name that misbehaves as mode.
@@ -144,7 +148,7 @@ func (c *Chaos) forward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Header = r.Header.Clone()
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	resp, err := c.transport.RoundTrip(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return

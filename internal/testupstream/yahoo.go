@@ -2,6 +2,11 @@
 // talks to (Yahoo's cookie, crumb, quote and chart endpoints, and news
 // feeds), for tests that run the whole daemon. Nothing in it reaches the
 // network; prices and feeds are set by the test.
+//
+// Beside Server: FeedFarm serves thousands of generated feeds for scale
+// runs, Chaos misbehaves on purpose (stalls, resets, truncated and huge
+// bodies, 429 storms, alternating 500s), and Sink records the webhooks
+// monitord delivers.
 package testupstream
 
 import (
