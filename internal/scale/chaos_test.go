@@ -53,6 +53,7 @@ func TestChaos(t *testing.T) {
 		strings.Repeat(`<item><title>Ordinary news item about quarterly results</title><guid>x</guid></item>`, 20) +
 		`</channel></rss>`)
 	chaos := testupstream.NewChaos(good, yahoo.URL)
+	chaos.Calm(true) // until the warm-up is over
 	sink := testupstream.NewSink()
 	closeAll := func() {
 		chaos.Close()
@@ -151,16 +152,23 @@ tickers:
 		closeAll()
 	})
 
-	// Warm up: every healthy feed primed (asked twice), quotes in.
-	waitFor(t, "healthy feeds to be primed", func() bool {
+	// Warm up, calm: every feed primed (asked twice), quotes in. Then the
+	// baseline heap.
+	waitFor(t, "every feed to be primed", func() bool {
 		for i := range 4 {
 			if farm.FeedRequests(i) < 2 {
+				return false
+			}
+		}
+		for _, mode := range testupstream.ChaosModes() {
+			if chaos.Count("/chaos/"+mode+"/feed") < 2 {
 				return false
 			}
 		}
 		return yahoo.Requests["quote"].Load() > 0
 	})
 	baseline := heapAfterGC()
+	chaos.Calm(false)
 
 	// Chaos: about ten seconds of it, a headline into a healthy feed each
 	// second, a price move while Yahoo storms.
@@ -185,6 +193,7 @@ tickers:
 		time.Sleep(time.Second)
 	}
 	chaos.SetFront(testupstream.ChaosNone)
+	chaos.Calm(true)
 	chaosTime := time.Since(chaosStart)
 
 	// Recovery: every alert arrives.
@@ -215,8 +224,9 @@ tickers:
 	}
 	t.Logf("healthy feeds polled %v times during %v of chaos", polls, chaosTime.Round(time.Millisecond))
 	// The memory the chaos used is given back: the 10 MB bodies, the
-	// stalled requests, the retries.
-	time.Sleep(2 * time.Second)
+	// stalled requests, the retries. (Requests begun before the calm end
+	// within the feeds' 1 s timeout.)
+	time.Sleep(3 * time.Second)
 	after := heapAfterGC()
 	t.Logf("heap after GC: %.1f MB before the chaos, %.1f MB after", mib(baseline), mib(after))
 	if after > baseline+4<<20 {

@@ -64,6 +64,7 @@ type Chaos struct {
 	mu        sync.Mutex
 	requests  map[string]int
 	frontMode string
+	calm      bool
 }
 
 // NewChaos starts a chaos server. good is the feed served by the good
@@ -83,6 +84,13 @@ func NewChaos(good []byte, front string) *Chaos {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /chaos/{mode}/{name}", func(w http.ResponseWriter, r *http.Request) {
 		c.count(r.URL.Path)
+		c.mu.Lock()
+		calm := c.calm
+		c.mu.Unlock()
+		if calm {
+			c.serveGood(w)
+			return
+		}
 		c.misbehave(w, r, r.PathValue("mode"), r.URL.Path)
 	})
 	mux.HandleFunc("/front/", c.serveFront)
@@ -108,6 +116,14 @@ func (c *Chaos) SetFront(mode string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.frontMode = mode
+}
+
+// Calm makes every /chaos/ path serve the good body while on is true, so
+// a test can measure before and after the chaos.
+func (c *Chaos) Calm(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calm = on
 }
 
 // Count is how many requests a path (as FeedURL builds it, without the
