@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,6 +59,7 @@ func TestCrashLoop(t *testing.T) {
 
 	const symbols, feeds, steps, minKills = 4, 3, 14, 20
 	w := newWorld(t, setup{symbols: symbols, feeds: feeds, items: 10, feedEvery: "1s", quoteEvery: "1s", hostRate: 100, hostBurst: 20})
+	w.logLevel = "info" // to count the restarts that found stories left pending
 	d := w.start()
 	waitFor(t, "every feed to be primed", func() bool {
 		for i := range feeds {
@@ -113,7 +115,9 @@ func TestCrashLoop(t *testing.T) {
 		kills++
 		d = w.startAgain()
 	}
-	t.Logf("%d kills", kills)
+	log, _ := os.ReadFile(d.logFile)
+	t.Logf("%d kills; %d restarts found stories a kill had left pending", kills,
+		strings.Count(string(log), "Evaluating stories left pending"))
 	if len(sc.lost) > 0 {
 		t.Errorf("alerts lost: %v", sc.lost)
 	}
@@ -139,7 +143,8 @@ func TestCrashLoop(t *testing.T) {
 // startAgain starts a daemon on the world's existing store and config.
 func (w *world) startAgain() *daemon {
 	w.t.Helper()
-	return startDaemon(w.t, daemonSpec{config: filepath.Join(w.dir, "monitord.yml"), storage: filepath.Join(w.dir, "data"), dir: w.dir})
+	return startDaemon(w.t, daemonSpec{config: filepath.Join(w.dir, "monitord.yml"), storage: filepath.Join(w.dir, "data"),
+		dir: w.dir, logLevel: w.logLevel})
 }
 
 func waitServed(w *world, guid string, timeout time.Duration) {

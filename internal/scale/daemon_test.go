@@ -34,7 +34,7 @@ type daemonSpec struct {
 	config  string // configuration file
 	storage string // --storage.path
 	dir     string // for the address file and the log
-	// logLevel defaults to warn.
+	// logLevel defaults to $MONITORD_SCALE_LOG_LEVEL, else warn.
 	logLevel string
 }
 
@@ -51,6 +51,9 @@ func startDaemon(t testing.TB, spec daemonSpec) *daemon {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(logw, "--- start %s\n", time.Now().Format(time.RFC3339Nano))
+	if spec.logLevel == "" {
+		spec.logLevel = os.Getenv(envLogLevel)
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChild+"=1", envConfig+"="+spec.config, envStorage+"="+spec.storage,
 		envDir+"="+spec.dir, envLogLevel+"="+spec.logLevel)

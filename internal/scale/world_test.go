@@ -31,6 +31,8 @@ type world struct {
 	yahoo *testupstream.Server
 	farm  *testupstream.FeedFarm
 	sink  *testupstream.Sink
+	// logLevel is the daemons' (see daemonSpec).
+	logLevel string
 }
 
 func symbol(i int) string  { return fmt.Sprintf("S%04d", i) }
@@ -120,7 +122,7 @@ func (w *world) start() *daemon {
 	if err := os.WriteFile(file, []byte(w.config()), 0o600); err != nil {
 		w.t.Fatal(err)
 	}
-	return startDaemon(w.t, daemonSpec{config: file, storage: filepath.Join(w.dir, "data"), dir: w.dir})
+	return startDaemon(w.t, daemonSpec{config: file, storage: filepath.Join(w.dir, "data"), dir: w.dir, logLevel: w.logLevel})
 }
 
 // newsFor returns the news deliveries that list title.
