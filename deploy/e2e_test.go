@@ -111,7 +111,9 @@ scrape_configs:
 		case err != nil:
 			t.Errorf("%s: %s: %v", q.where, expr, err)
 		case n == 0 && (slices.Contains(corePanels, q.panel) || slices.Contains(storyPanels, q.panel) ||
-			strings.HasPrefix(q.where, "variable")):
+			strings.HasPrefix(q.where, "variable") && q.where != `variable "horizon"`):
+			// The horizon variable reads the move histogram, whose series
+			// appear with the first measured horizon: empty on a fresh daemon.
 			t.Errorf("%s: %s returned no data", q.where, expr)
 		case n == 0:
 			t.Logf("%s: no data yet (fine for a fresh daemon)", q.where)

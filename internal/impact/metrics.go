@@ -81,14 +81,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// initialize pre-creates the series of the configured symbols, horizons
-// and rules, so dashboards see zeros rather than gaps.
+// initialize pre-creates the series of the configured symbols and rules,
+// so dashboards see zeros rather than gaps. The move histogram is the
+// exception: a symbol's series appear with its first measured story, since
+// 22 series per symbol and horizon pre-created for a watchlist of
+// thousands would make most of every scrape (see docs/PERFORMANCE.md).
 func (m *Metrics) initialize(symbols, horizons, rules []string) {
 	for _, s := range symbols {
 		m.stories.WithLabelValues(s)
-		for _, h := range horizons {
-			m.moves.WithLabelValues(s, h)
-		}
 	}
 	for _, r := range rules {
 		m.followUps.WithLabelValues(r)
