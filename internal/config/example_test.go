@@ -51,3 +51,27 @@ func collectKeys(t reflect.Type, keys map[string]bool, seen map[reflect.Type]boo
 		collectKeys(f.Type, keys, seen)
 	}
 }
+
+// TestConfigurationDocumentsEveryOption keeps CONFIGURATION.md complete:
+// every key of the schema is named in it.
+func TestConfigurationDocumentsEveryOption(t *testing.T) {
+	doc, err := os.ReadFile("../../CONFIGURATION.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	collectKeys(reflect.TypeOf(Config{}), keys, map[reflect.Type]bool{})
+	if len(keys) < 50 {
+		t.Fatalf("collected only %d keys from the schema", len(keys))
+	}
+	var missing []string
+	for k := range keys {
+		if !strings.Contains(string(doc), "`"+k+"`") && !regexp.MustCompile(`(?m)^\s*[\[#-]*\s*`+regexp.QuoteMeta(k)+`:`).Match(doc) {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("CONFIGURATION.md does not document these keys: %s", strings.Join(missing, ", "))
+	}
+}
