@@ -139,5 +139,5 @@ func runDaemon(ctx context.Context, opts app.Options, logger *zap.Logger) int {
 	return 0
 }
 
-// shutdownTimeout bounds `once` as a whole.
-const shutdownTimeout = 2 * time.Minute
+// onceTimeout bounds `once` as a whole.
+const onceTimeout = 2 * time.Minute

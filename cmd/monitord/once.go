@@ -12,7 +12,7 @@ import (
 
 // runOnce polls every source once and prints what it saw.
 func runOnce(ctx context.Context, opts app.Options, alerts bool, stdout io.Writer, logger *zap.Logger) int {
-	ctx, cancel := context.WithTimeout(ctx, shutdownTimeout)
+	ctx, cancel := context.WithTimeout(ctx, onceTimeout)
 	defer cancel()
 	if err := app.Once(ctx, opts, app.OnceOptions{Alerts: alerts, Out: stdout}); err != nil {
 		logger.Error("Poll failed", zap.Error(err))

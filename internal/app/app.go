@@ -159,11 +159,7 @@ func (a *App) listen() error {
 // value on hup reloads the configuration. It then shuts down in order:
 // scheduler (waiting for runs in flight), HTTP server, components, store.
 func (a *App) Run(ctx context.Context, hup <-chan struct{}) error {
-	handler, err := a.handler()
-	if err != nil {
-		return err
-	}
-	a.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	a.server = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
 	flags := &toolkit.FlagConfig{
 		WebListenAddresses: &a.opts.ListenAddresses,
 		WebSystemdSocket:   &a.opts.SystemdSocket,
@@ -321,7 +317,7 @@ func (a *App) shutdown() error {
 	return errors.Join(errs...)
 }
 
-func (a *App) handler() (http.Handler, error) {
+func (a *App) handler() http.Handler {
 	return web.Handler(web.Options{
 		Gatherer:      a.reg,
 		Registerer:    a.reg,

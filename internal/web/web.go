@@ -1,6 +1,7 @@
 // Package web is monitord's HTTP surface: /metrics, the lifecycle endpoints
-// (/-/healthy, /-/ready, /-/reload), the redacted /config and the landing
-// page. TLS and basic auth come from exporter-toolkit around this handler.
+// (/-/healthy, /-/ready, /-/reload), the redacted /config, the routes the
+// app adds, and the status page at /. TLS and basic auth come from
+// exporter-toolkit around this handler.
 package web
 
 import (
@@ -8,8 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/common/version"
-	toolkit "github.com/prometheus/exporter-toolkit/web"
 	"go.uber.org/zap"
 )
 
@@ -31,16 +30,14 @@ type Options struct {
 	Config func() ([]byte, error)
 	// Extra are more routes (the events API, the status page), by pattern.
 	Extra map[string]http.Handler
-	// Links are shown on the landing page after the built-in ones.
-	Links []toolkit.LandingLinks
-	// Root, when set, serves "/" (and every path no other route takes)
-	// instead of exporter-toolkit's landing page: the status page.
+	// Root serves "/" and every path no other route takes: the status
+	// page, which is the daemon's landing page.
 	Root   http.Handler
 	Logger *zap.Logger
 }
 
 // Handler returns the daemon's routes.
-func Handler(o Options) (http.Handler, error) {
+func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	metrics := promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{
 		ErrorLog:            zap.NewStdLog(o.Logger),
@@ -90,26 +87,6 @@ func Handler(o Options) (http.Handler, error) {
 		mux.Handle(pattern, h)
 	}
 
-	if o.Root != nil {
-		mux.Handle("/", o.Root)
-		return mux, nil
-	}
-	links := append([]toolkit.LandingLinks{
-		{Address: o.TelemetryPath, Text: "Metrics", Description: "Prometheus metrics of monitord, its quotes, feeds and alerts"},
-		{Address: "/config", Text: "Configuration", Description: "The configuration in use, secrets redacted"},
-		{Address: "/-/healthy", Text: "Health", Description: "200 while the process serves"},
-		{Address: "/-/ready", Text: "Readiness", Description: "200 once the configuration is applied and schedules run"},
-	}, o.Links...)
-	landing, err := toolkit.NewLandingPage(toolkit.LandingConfig{
-		Name:        "monitord",
-		Description: "Watches rare-earth and critical-minerals stocks and the news about them, and alerts on moves, headlines and news impact.",
-		Version:     version.Info(),
-		Links:       links,
-		Profiling:   "false",
-	})
-	if err != nil {
-		return nil, err
-	}
-	mux.Handle("/", landing)
-	return mux, nil
+	mux.Handle("/", o.Root)
+	return mux
 }
