@@ -22,7 +22,11 @@ import (
 //
 // Keys of store.BucketStories are story ids; values are the first-seen time
 // (8 bytes, as above, so pruning needs no decoding) followed by the Story
-// as JSON.
+// as JSON. Only matched stories are kept there: they are the ones a
+// restart may have to evaluate again (pending.go) and whose sources grow
+// as other feeds carry them. An unmatched story needs only its seen-set
+// keys, and at a thousand feeds its JSON would be nine tenths of the
+// store.
 const (
 	kindID    = 'i' // feed name + source id: the source's own identity
 	kindURL   = 'u' // canonical URL
@@ -142,8 +146,10 @@ func (r *recorder) record(tx *bolt.Tx, items []Item) (outcome, error) {
 			return out, err
 		}
 		s := r.newStory(it, id)
-		if err := putStory(stories, &s); err != nil {
-			return out, err
+		if s.Matched() {
+			if err := putStory(stories, &s); err != nil {
+				return out, err
+			}
 		}
 		if r.prime {
 			out.primed++
@@ -171,7 +177,7 @@ func (r *recorder) refresh(seen *bolt.Bucket, key []byte, first time.Time, sid s
 }
 
 // known records the keys of an item whose story exists and adds the item's
-// feed to the story's sources.
+// feed to the story's sources when the story is matched (kept).
 func (r *recorder) known(seen, stories *bolt.Bucket, it *Item, sid string, keys ...[]byte) error {
 	val := seenValue(r.now, sid)
 	for _, k := range keys {

@@ -102,6 +102,31 @@ feeds:
 	}
 }
 
+// TestOnlyMatchedStoriesKept: an unmatched story leaves only its seen-set
+// keys, no story record; a matched one keeps its record for a restart's
+// re-evaluation and for sources added by other feeds.
+func TestOnlyMatchedStoriesKept(t *testing.T) {
+	h := newHarness(t)
+	svc := h.service(h.config(deskFeed), func(o *Options) { o.SkipPriming = true })
+	h.server.set("/desk.xml", reply{body: rssBody(
+		[3]string{"a1", "Neodymium output rises at Texas plant", "Wed, 26 Aug 2026 10:00:00 GMT"},
+		[3]string{"a2", "Acme Widgets declares quarterly dividend", "Wed, 26 Aug 2026 10:05:00 GMT"})})
+	got := h.poll(h.source(svc, "desk"))
+	if len(got) != 2 || !got[0].Matched() || got[1].Matched() {
+		t.Fatalf("stories %v, want the matched neodymium one, then the dividend", titles(got))
+	}
+	var kept []string
+	h.store.View(func(tx *bolt.Tx) error {
+		return store.Bucket(tx, store.BucketStories).ForEach(func(k, _ []byte) error {
+			kept = append(kept, string(k))
+			return nil
+		})
+	})
+	if diff := cmp.Diff([]string{got[0].ID}, kept); diff != "" {
+		t.Errorf("story records (-want +got):\n%s", diff)
+	}
+}
+
 func TestLongListedItemIsNotForgotten(t *testing.T) {
 	h := newHarness(t)
 	cfg := h.config(`
