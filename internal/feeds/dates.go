@@ -36,8 +36,9 @@ var zoneOffsets = map[string]int{
 	"AEST": 10 * 3600, "AEDT": 11 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600,
 }
 
-// offsetLayouts carry their own numeric offset (or Z).
-var offsetLayouts = []string{
+// offsetLayouts carry their own numeric offset (or Z), split by isISO.
+var offsetLayouts = byShape(
+
 	time.RFC3339Nano,
 	"2006-01-02T15:04Z07:00",
 	"2006-01-02T15:04:05Z0700",
@@ -55,10 +56,12 @@ var offsetLayouts = []string{
 	"2 Jan 2006 15:04:05-0700",
 	"Jan 2 2006 15:04:05 -0700",
 	"2006-01-02T15:04:05-07",
-}
+)
 
 // localLayouts carry no zone; parseDate adds the one it found (or UTC).
-var localLayouts = []string{
+// They are split by isISO.
+var localLayouts = byShape(
+
 	"2 Jan 2006 15:04:05",
 	"2 Jan 2006 15:04",
 	"2 Jan 06 15:04:05",
@@ -85,6 +88,23 @@ var localLayouts = []string{
 	"2 Jan 2006",
 	"January 2, 2006",
 	"Jan 2, 2006",
+)
+
+// byShape splits layouts into those for dates isISO accepts and the rest,
+// keeping their order. A layout of one shape cannot parse a date of the
+// other, and every failed time.Parse allocates its error: trying only the
+// right half halves parseDate's cost on a thousand-feed cycle.
+func byShape(layouts ...string) (split map[bool][]string) {
+	split = map[bool][]string{}
+	for _, l := range layouts {
+		split[isISO(l)] = append(split[isISO(l)], l)
+	}
+	return split
+}
+
+// isISO reports whether s starts like an ISO 8601 date, "2006-".
+func isISO(s string) bool {
+	return len(s) >= 5 && s[4] == '-'
 }
 
 var (
@@ -119,7 +139,8 @@ func parseDate(s string) (time.Time, bool) {
 	}
 	s = reTrailingComment.ReplaceAllString(s, "")
 	s = reGMTOffset.ReplaceAllString(s, " $1")
-	for _, l := range offsetLayouts {
+	iso := isISO(s)
+	for _, l := range offsetLayouts[iso] {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), true
 		}
@@ -138,7 +159,7 @@ func parseDate(s string) (time.Time, bool) {
 	if strings.HasSuffix(s, "Z") && strings.Contains(s, "T") {
 		s = strings.TrimSuffix(s, "Z")
 	}
-	for _, l := range localLayouts {
+	for _, l := range localLayouts[iso] {
 		if t, err := time.ParseInLocation(l, s, zone); err == nil {
 			return t.UTC(), true
 		}
