@@ -35,6 +35,9 @@ type News struct {
 	// these never raise.
 	HostRateLimit float64 `yaml:"host_rate_limit"`
 	HostBurst     int     `yaml:"host_burst"`
+	// MaxConcurrentFetches bounds the feed URLs fetched, parsed and
+	// recorded at once, all hosts together: the bodies held in memory.
+	MaxConcurrentFetches int `yaml:"max_concurrent_fetches"`
 }
 
 // DefaultNews is the news section of a file that does not set one.
@@ -47,6 +50,8 @@ var DefaultNews = News{
 	MaxItemAge:    Duration(7 * 24 * 3600e9),
 	HostRateLimit: 1,
 	HostBurst:     2,
+
+	MaxConcurrentFetches: 16,
 }
 
 // UnmarshalYAML applies DefaultNews before decoding.
@@ -165,6 +170,9 @@ func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]boo
 	}
 	if c.News.HostBurst < 1 {
 		ps.add("news.host_burst", "must be at least 1, got %d", c.News.HostBurst)
+	}
+	if c.News.MaxConcurrentFetches < 1 {
+		ps.add("news.max_concurrent_fetches", "must be at least 1, got %d", c.News.MaxConcurrentFetches)
 	}
 	names := map[string]bool{}
 	for i := range c.Feeds {

@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // acceptHeader asks for feeds first. Accept-Encoding is deliberately never
@@ -41,6 +44,9 @@ type fetchResponse struct {
 	// etag and lastModified are this response's validators ("" when the
 	// server sent none).
 	etag, lastModified string
+	// release gives back the fetch slot the body holds; call it once the
+	// body is parsed and recorded. It is safe to call more than once.
+	release func()
 }
 
 // fetchMeta describes a fetch attempt for the metrics: the HTTP status
@@ -52,25 +58,63 @@ type fetchMeta struct {
 	elapsed time.Duration
 }
 
-// fetcher performs fetches: politeness first, then one bounded GET.
+// fetcher performs fetches: politeness first, then a fetch slot, then one
+// bounded GET.
 type fetcher struct {
 	client  *http.Client
 	limiter *HostLimiter
 	now     func() time.Time
+	// slots bounds the fetches whose bodies are in memory (being read,
+	// parsed or recorded) to news.max_concurrent_fetches: when a thousand
+	// feeds fall due together, the bodies wait on the server's side
+	// instead of in the heap.
+	slots chan struct{}
+	// waited counts the time spent waiting for a slot.
+	waited prometheus.Counter
 }
 
-// fetch GETs one URL. It waits for the host's politeness slot (outside the
-// timeout), then bounds the request and the body read by r.timeout and the
-// body by r.maxBody. On an HTTP error the returned *Error carries the
-// status and any Retry-After; status and duration are also returned for
-// metrics.
+// fetch GETs one URL. It waits for the host's politeness slot, then for a
+// fetch slot (both outside the timeout), then bounds the request and the
+// body read by r.timeout and the body by r.maxBody. A response with a body
+// keeps its fetch slot until its release is called. On an HTTP error the
+// returned *Error carries the status and any Retry-After; status and
+// duration are also returned for metrics.
 func (f *fetcher) fetch(ctx context.Context, r fetchRequest) (*fetchResponse, fetchMeta, error) {
 	if err := f.limiter.Wait(ctx, r.url); err != nil {
 		return nil, fetchMeta{}, classifyTransportError(ctx, fmt.Errorf("waiting for the host's rate limit: %w", err))
 	}
+	release, err := f.acquire(ctx)
+	if err != nil {
+		return nil, fetchMeta{}, classifyTransportError(ctx, fmt.Errorf("waiting for a fetch slot (news.max_concurrent_fetches): %w", err))
+	}
 	start := f.now()
 	resp, status, err := f.do(ctx, r)
-	return resp, fetchMeta{sent: true, status: status, elapsed: f.now().Sub(start)}, err
+	meta := fetchMeta{sent: true, status: status, elapsed: f.now().Sub(start)}
+	if resp == nil || resp.notModified {
+		release() // no body to hold
+	}
+	if resp != nil {
+		resp.release = release
+	}
+	return resp, meta, err
+}
+
+// acquire takes a fetch slot and returns the function that gives it back.
+func (f *fetcher) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case f.slots <- struct{}{}:
+	default:
+		start := time.Now()
+		select {
+		case f.slots <- struct{}{}:
+			f.waited.Add(time.Since(start).Seconds())
+		case <-ctx.Done():
+			f.waited.Add(time.Since(start).Seconds())
+			return nil, ctx.Err()
+		}
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-f.slots }) }, nil
 }
 
 // do sends the request and reads the body.

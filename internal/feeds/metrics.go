@@ -56,6 +56,7 @@ type Metrics struct {
 	lastSuccess *prometheus.GaugeVec
 	failures    *prometheus.GaugeVec
 	matches     *prometheus.CounterVec
+	slotWait    prometheus.Counter
 
 	// mu guards known, the feeds and groups whose label values are
 	// initialised, so a reload can drop the series of removed ones.
@@ -120,11 +121,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "monitord_feed_matches_total",
 			Help: "New stories that matched a keyword group, by feed and group.",
 		}, []string{"feed", "group"}),
+		slotWait: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "monitord_feed_fetch_slot_wait_seconds_total",
+			Help: "Time feed polls spent waiting for a fetch slot (news.max_concurrent_fetches); a steady rise means the slots are too few.",
+		}),
 		feeds:  map[string]bool{},
 		groups: map[string]bool{},
 	}
 	reg.MustRegister(m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items,
-		m.newItems, m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches)
+		m.newItems, m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches, m.slotWait)
 	return m
 }
 

@@ -112,7 +112,8 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 	}
 	s := &Service{
 		store: st, metrics: m, log: log, news: news, matcher: mt,
-		fetcher:     &fetcher{client: opts.Client, limiter: opts.Limiter, now: opts.Now},
+		fetcher: &fetcher{client: opts.Client, limiter: opts.Limiter, now: opts.Now,
+			slots: make(chan struct{}, max(cfg.News.MaxConcurrentFetches, 1)), waited: m.slotWait},
 		now:         opts.Now,
 		jitter:      opts.Jitter,
 		skipPriming: opts.SkipPriming,

@@ -167,6 +167,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	if err != nil {
 		return nil, s.fail(t, &us, err)
 	}
+	defer resp.release() // the body is parsed and recorded below
 	m.bytes.WithLabelValues(name).Add(float64(len(resp.body)))
 	now := s.svc.now()
 	sum := sha256.Sum256(resp.body)

@@ -46,6 +46,10 @@ func startDaemon(t testing.TB, spec daemonSpec) *daemon {
 	os.Remove(addrFile)
 	os.Remove(filepath.Join(spec.dir, memstatsFileName))
 	logFile := filepath.Join(spec.dir, "daemon.log")
+	if dir := os.Getenv(envProfile); dir != "" {
+		// Kept with the profiles; GODEBUG=gctrace=1 lands here too.
+		logFile = filepath.Join(dir, "daemon.log")
+	}
 	logw, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
