@@ -31,6 +31,64 @@ type Source struct {
 	// mu serialises polls: state is read at the start of a poll and
 	// written at its end.
 	mu sync.Mutex
+	// state and urls hold what this source last read or committed of its
+	// feed's and its URLs' state (nil or absent: read the store). Only the
+	// source writes that state, one poll at a time (mu, and across reloads
+	// the scheduler's per-job guard), so they equal what the store holds
+	// and a poll of an unchanged feed reads nothing from it. A failed
+	// commit drops the entry. Guarded by mu.
+	state *feedState
+	urls  map[string]urlState
+}
+
+// loadState returns the feed's state, from the cache or the store.
+func (s *Source) loadState() (feedState, error) {
+	if s.state != nil {
+		return *s.state, nil
+	}
+	fs, err := loadFeedState(s.svc.store, s.feed.Name)
+	if err == nil {
+		s.state = &fs
+	}
+	return fs, err
+}
+
+// saveState commits the feed's state and caches it.
+func (s *Source) saveState(fs feedState) error {
+	if s.state != nil && *s.state == fs {
+		return nil
+	}
+	s.state = nil
+	if err := saveFeedState(s.svc.store, s.feed.Name, fs); err != nil {
+		return err
+	}
+	s.state = &fs
+	return nil
+}
+
+// loadURL returns one URL's state, from the cache or the store.
+func (s *Source) loadURL(url string) (urlState, error) {
+	if us, ok := s.urls[url]; ok {
+		return us, nil
+	}
+	us, err := loadURLState(s.svc.store, s.feed.Name, url)
+	if err == nil {
+		s.cacheURL(url, us)
+	}
+	return us, err
+}
+
+// cacheURL records the URL state a commit wrote, or forgets the URL's
+// entry after a failed one (err != nil).
+func (s *Source) cacheURL(url string, us urlState, err ...error) {
+	if s.urls == nil {
+		s.urls = map[string]urlState{}
+	}
+	if len(err) > 0 && err[0] != nil {
+		delete(s.urls, url)
+		return
+	}
+	s.urls[url] = us
 }
 
 // target is one URL of a feed: the feed's URL, or one rendering of a
@@ -74,7 +132,7 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name, m := s.feed.Name, s.svc.metrics
-	fs, err := loadFeedState(s.svc.store, name)
+	fs, err := s.loadState()
 	if err != nil {
 		return nil, fmt.Errorf("feed %q: load state: %w", name, err)
 	}
@@ -106,7 +164,7 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 		}
 	}
 	s.settle(&fs, errs, retry, errors.Is(ctx.Err(), context.Canceled))
-	if err := saveFeedState(s.svc.store, name, fs); err != nil {
+	if err := s.saveState(fs); err != nil {
 		errs = append(errs, fmt.Errorf("save state: %w", err))
 	}
 	m.failures.WithLabelValues(name).Set(float64(fs.Failures))
@@ -150,7 +208,7 @@ func (s *Source) settle(fs *feedState, errs []error, retry *Error, canceled bool
 // pollURL fetches, parses and records one URL.
 func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	name, m, st := s.feed.Name, s.svc.metrics, s.svc.store
-	us, err := loadURLState(st, name, t.url)
+	us, err := s.loadURL(t.url)
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
@@ -190,7 +248,9 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		us.Touched = now
 		// Batch: the polls of many feeds share one commit (and one fsync)
 		// instead of queueing for the store's write lock one by one.
-		return nil, st.Batch(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, us) })
+		err := st.Batch(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, us) })
+		s.cacheURL(t.url, us, err)
+		return nil, err
 	}
 
 	items, err := s.svc.parse(ctx, s.feed.Type, resp)
@@ -205,6 +265,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		window: s.svc.news.DedupWindow.D(), retention: s.svc.news.SeenRetention.D(), maxAge: s.svc.news.MaxItemAge.D(),
 	}
 	var out outcome
+	next := urlState{ETag: resp.etag, LastModified: resp.lastModified, BodyHash: hash, Primed: true, Touched: now}
 	// Batched with other feeds' writes; if bbolt runs the function again
 	// (another function of the batch failed), the first run was rolled
 	// back, so the second records the same.
@@ -214,9 +275,9 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 			return err
 		}
 		out = o
-		next := urlState{ETag: resp.etag, LastModified: resp.lastModified, BodyHash: hash, Primed: true, Touched: now}
 		return putURLState(tx, name, t.url, next)
 	})
+	s.cacheURL(t.url, next, err)
 	if err != nil {
 		return nil, fmt.Errorf("%s: record items: %w", t.url, err)
 	}
@@ -287,7 +348,9 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 	}
 	us.LastReason, us.Touched = reason, s.svc.now()
 	next := *us
-	if uerr := s.svc.store.Batch(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, next) }); uerr != nil {
+	uerr := s.svc.store.Batch(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, next) })
+	s.cacheURL(t.url, next, uerr)
+	if uerr != nil {
 		return errors.Join(err, uerr)
 	}
 	return err
