@@ -44,8 +44,11 @@ type fetchResponse struct {
 	// etag and lastModified are this response's validators ("" when the
 	// server sent none).
 	etag, lastModified string
-	// release gives back the fetch slot the body holds; call it once the
-	// body is parsed and recorded. It is safe to call more than once.
+	// buf holds body; it goes back to bodyBuffers on release.
+	buf *bytes.Buffer
+	// release gives back the fetch slot and the buffer the body holds;
+	// call it once the body is parsed and recorded, and use the body no
+	// more. It is safe to call more than once.
 	release func()
 }
 
@@ -94,7 +97,14 @@ func (f *fetcher) fetch(ctx context.Context, r fetchRequest) (*fetchResponse, fe
 		release() // no body to hold
 	}
 	if resp != nil {
-		resp.release = release
+		var once sync.Once
+		resp.release = func() {
+			once.Do(func() {
+				putBuffer(resp.buf)
+				resp.body, resp.buf = nil, nil
+				release()
+			})
+		}
 	}
 	return resp, meta, err
 }
@@ -155,19 +165,22 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 		return nil, resp.StatusCode, &Error{Reason: ReasonTooLarge, Status: resp.StatusCode,
 			Err: fmt.Errorf("Content-Length %d exceeds max_body_size %d: %w", resp.ContentLength, r.maxBody, ErrTooLarge)}
 	}
-	body, err := readBody(resp, r.maxBody)
+	buf, err := readBody(resp, r.maxBody)
 	if err != nil {
+		putBuffer(buf)
 		fe := classifyTransportError(ctx, err)
 		fe.Status = resp.StatusCode
 		return nil, resp.StatusCode, fe
 	}
-	if int64(len(body)) > r.maxBody {
+	if int64(buf.Len()) > r.maxBody {
+		putBuffer(buf)
 		return nil, resp.StatusCode, &Error{Reason: ReasonTooLarge, Status: resp.StatusCode,
 			Err: fmt.Errorf("body exceeds max_body_size %d: %w", r.maxBody, ErrTooLarge)}
 	}
 	return &fetchResponse{
 		status:       resp.StatusCode,
-		body:         body,
+		body:         buf.Bytes(),
+		buf:          buf,
 		contentType:  resp.Header.Get("Content-Type"),
 		etag:         resp.Header.Get("ETag"),
 		lastModified: resp.Header.Get("Last-Modified"),
@@ -175,16 +188,33 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 }
 
 // readBody reads at most maxBody+1 bytes (one more tells a body over the
-// limit), into a buffer sized by Content-Length when the server sent one
-// (plus the room ReadFrom wants to see EOF), rather than growing it by
-// doubling from 512 bytes.
-func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
-	var buf bytes.Buffer
+// limit), into a pooled buffer sized by Content-Length when the server sent
+// one (plus the room ReadFrom wants to see EOF), rather than growing it by
+// doubling from 512 bytes. The caller gives the buffer back with putBuffer
+// once nothing refers to its bytes.
+func readBody(resp *http.Response, maxBody int64) (*bytes.Buffer, error) {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
 	if n := resp.ContentLength; n > 0 {
 		buf.Grow(int(min(n, maxBody)) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
-	return buf.Bytes(), err
+	return buf, err
+}
+
+// bodyBuffers recycles body buffers: a thousand unchanged feeds a minute
+// would otherwise allocate (and zero) a thousand bodies for the garbage
+// collector. Parsers copy what they keep, so a buffer is free again once
+// its body is parsed and recorded.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps the rare huge body's buffer out of the pool.
+const maxPooledBuffer = 1 << 20
+
+func putBuffer(buf *bytes.Buffer) {
+	if buf != nil && buf.Cap() <= maxPooledBuffer {
+		bodyBuffers.Put(buf)
+	}
 }
 
 // snippet reads the start of an error body for the log: Yahoo's 429 says

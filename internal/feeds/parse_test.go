@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -284,5 +285,40 @@ func TestParseDoubleEscapedSummary(t *testing.T) {
 	}
 	if got, want := items[0].Summary, "Cerium and lanthanum oversupply persists."; got != want {
 		t.Errorf("summary: got %q, want %q", got, want)
+	}
+}
+
+// TestParseKeepsNoBodyBytes: body buffers are recycled once parsed
+// (bodyBuffers), so nothing Parse returns may share the body's memory.
+// Overwriting the body after parsing must leave the items as they were.
+func TestParseKeepsNoBodyBytes(t *testing.T) {
+	for _, c := range []struct{ file, typ string }{
+		{"rss2-mining-news.xml", config.FeedRSS},
+		{"atom-magnet-blog.atom", config.FeedRSS},
+		{"rdf-critical-minerals.rdf", config.FeedRSS},
+		{"jsonfeed-rare-earth.json", config.FeedRSS},
+		{"google-news-rare-earth.xml", config.FeedRSS},
+		{"globenewswire-public.xml", config.FeedGlobeNewswire},
+		{"edgar-mp-8k.atom", config.FeedEDGAR},
+		{"yahoo-search-mp.json", config.FeedYahooSearch},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			body := readTestdata(t, c.file)
+			items, err := Parse(c.typ, body, "")
+			if err != nil || len(items) == 0 {
+				t.Fatalf("parse: %d items, %v", len(items), err)
+			}
+			before, err := json.Marshal(items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range body {
+				body[i] = 'x'
+			}
+			after, _ := json.Marshal(items)
+			if string(before) != string(after) {
+				t.Errorf("items changed when the body was overwritten:\nbefore %s\nafter  %s", before, after)
+			}
+		})
 	}
 }
