@@ -24,12 +24,6 @@ const (
 	ReasonCanceled  = "canceled"   // the poll was cancelled (shutdown, reload)
 )
 
-// reasons lists every reason, for pre-initialising metric label values.
-var reasons = []string{
-	ReasonTimeout, ReasonNetwork, ReasonHTTP4xx, ReasonHTTP429, ReasonHTTP5xx, ReasonHTTPOther,
-	ReasonTooLarge, ReasonParse, ReasonNotFeed, ReasonRequest, ReasonCanceled,
-}
-
 // ErrNotFeed is wrapped by errors for bodies that are not a feed at all.
 var ErrNotFeed = errors.New("not a feed")
 
@@ -131,6 +125,3 @@ func statusLabel(code int) string {
 	}
 	return "other"
 }
-
-// statusLabels lists every statusLabel value.
-var statusLabels = []string{"2xx", "304", "3xx", "403", "404", "429", "4xx", "5xx", "other"}

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,12 @@ feeds:
     url: "{{srv}}/b"
 `))
 	h.poll(h.source(svc, "a"))
+	if _, err := h.source(svc, "b").Poll(context.Background()); ReasonOf(err) != ReasonHTTP4xx {
+		t.Fatalf("b: %v, want a 404", err)
+	}
+	if n := testutil.CollectAndCount(h.metrics.fetchErrors); n != 1 {
+		t.Fatalf("%d fetch error series, want b's http_4xx alone", n)
+	}
 	// Reload: b is gone, c is new; a's counters carry on.
 	svc = h.service(h.config(`
 feeds:
@@ -192,8 +199,18 @@ monitord_feed_fetches_total{feed="c",result="unchanged"} 0
 	if err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(h.metrics.fetchErrors); n != 2*len(reasons) {
-		t.Errorf("%d fetch error series, want every reason for a and c", n)
+	// Errors by reason and responses by code appear with their first
+	// occurrence and go with their feed.
+	if n := testutil.CollectAndCount(h.metrics.fetchErrors); n != 0 {
+		t.Errorf("%d fetch error series after b was removed, want none", n)
+	}
+	err = testutil.GatherAndCompare(h.reg, strings.NewReader(`
+# HELP monitord_feed_http_responses_total HTTP responses from feed servers by status: 304, 403, 404 and 429 by code, the rest by class (2xx, 3xx, 4xx, 5xx).
+# TYPE monitord_feed_http_responses_total counter
+monitord_feed_http_responses_total{code="2xx",feed="a"} 2
+`), "monitord_feed_http_responses_total")
+	if err != nil {
+		t.Error(err)
 	}
 }
 
