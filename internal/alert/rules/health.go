@@ -53,26 +53,17 @@ func (e *Engine) ObserveSource(name string, ok bool, reason string, at time.Time
 	if len(e.health) == 0 {
 		return nil
 	}
+	if ok && e.stillHealthy(name) {
+		return nil
+	}
 	now := e.now()
 	var errs []error
 	err := e.update(context.Background(), func(tx *bolt.Tx) error {
 		b := bucket(tx)
 		k := key(prefixSource, name)
-		var st sourceState
-		getJSON(b, k, &st)
-		prev := st
-		if ok {
-			if st.Failures > 0 || st.OKSince.IsZero() {
-				st = sourceState{OKSince: at.UTC()}
-			}
-		} else {
-			if st.Failures == 0 {
-				st.FailingSince = at.UTC()
-			}
-			st.Failures++
-			st.OKSince = time.Time{}
-			st.LastReason = clip(reason, maxReason)
-		}
+		var prev sourceState
+		getJSON(b, k, &prev)
+		st := nextSourceState(prev, ok, reason, at)
 		if st != prev {
 			if err := putJSON(b, k, st); err != nil {
 				return err
@@ -82,6 +73,50 @@ func (e *Engine) ObserveSource(name string, ok bool, reason string, at time.Time
 		return nil
 	})
 	return errors.Join(append(errs, err)...)
+}
+
+// nextSourceState is st after one poll.
+func nextSourceState(st sourceState, ok bool, reason string, at time.Time) sourceState {
+	if ok {
+		if st.Failures > 0 || st.OKSince.IsZero() {
+			st = sourceState{OKSince: at.UTC()}
+		}
+		return st
+	}
+	if st.Failures == 0 {
+		st.FailingSince = at.UTC()
+	}
+	st.Failures++
+	st.OKSince = time.Time{}
+	st.LastReason = clip(reason, maxReason)
+	return st
+}
+
+// stillHealthy reports, from a read-only transaction, whether a successful
+// poll of source would change nothing: the source was healthy already and
+// no source-health rule has an episode open on it. Most polls are such
+// polls; at a thousand feeds, a write transaction (and an fsync) for each
+// would cost more than the polls themselves.
+func (e *Engine) stillHealthy(source string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	healthy := false
+	_ = e.st.View(func(tx *bolt.Tx) error {
+		b := bucket(tx)
+		var st sourceState
+		getJSON(b, key(prefixSource, source), &st)
+		if nextSourceState(st, true, "", time.Time{}) != st {
+			return nil
+		}
+		for _, r := range e.health {
+			if r.watches(source) && b.Get(episodeKey(r.Name, source, condHealth)) != nil {
+				return nil
+			}
+		}
+		healthy = true
+		return nil
+	})
+	return healthy
 }
 
 // evalHealth advances the episodes of every source-health rule watching

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // observe reports one poll of source at t0+after.
@@ -156,5 +157,52 @@ func TestSourceHealthAfterReload(t *testing.T) {
 	}
 	if err := r.e.ObserveSource("wire-a", true, "", t0.Add(time.Hour)); !errors.Is(err, ErrUnknownSource) {
 		t.Errorf("ObserveSource of a removed feed: got %v, want ErrUnknownSource", err)
+	}
+}
+
+// TestHealthyPollsWriteNothing: a successful poll of a source that was
+// healthy already, with no episode open, commits no write transaction; a
+// recovery still resolves its episode.
+func TestHealthyPollsWriteNothing(t *testing.T) {
+	r := newRig(t, `
+  - {name: health, type: source_health, failures: 2, receivers: [hook]}`)
+	reg := prometheus.NewRegistry()
+	if err := r.st.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	writes := func() float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "monitord_store_write_transactions_total" {
+				return mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatal("no monitord_store_write_transactions_total")
+		return 0
+	}
+	m := time.Minute
+	r.observe("wire-a", true, 0) // the first success is recorded
+	before := writes()
+	for i := 1; i <= 5; i++ {
+		r.observe("wire-a", true, time.Duration(i)*m)
+	}
+	if n := writes() - before; n != 0 {
+		t.Errorf("5 healthy polls committed %v write transactions, want 0", n)
+	}
+	r.observe("wire-a", false, 6*m)
+	r.observe("wire-a", false, 7*m)
+	r.observe("wire-a", true, 8*m)
+	want := []string{"firing Source wire-a is failing [hook]", "resolved Source wire-a is failing [hook]"}
+	if diff := cmp.Diff(want, lines(r.rec.take())); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	before = writes()
+	r.observe("wire-a", true, 9*m)
+	if n := writes() - before; n != 0 {
+		t.Errorf("a healthy poll after the recovery committed %v write transactions, want 0", n)
 	}
 }
