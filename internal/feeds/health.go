@@ -20,11 +20,17 @@ type Health struct {
 	BackoffUntil time.Time
 }
 
-// Health reads the feed's state from the store.
+// Health reads the feed's state as its last poll left it (from the store
+// before the first poll).
 func (s *Source) Health() (Health, error) {
-	fs, err := loadFeedState(s.svc.store, s.feed.Name)
-	if err != nil {
-		return Health{}, err
+	var fs feedState
+	if live := s.live.Load(); live != nil {
+		fs = *live
+	} else {
+		var err error
+		if fs, err = loadFeedState(s.svc.store, s.feed.Name); err != nil {
+			return Health{}, err
+		}
 	}
 	h := Health{LastSuccess: fs.LastSuccess, Failures: fs.Failures}
 	if fs.BackoffUntil.After(s.svc.now()) {

@@ -179,6 +179,20 @@ func (m *Metrics) initialize(feeds, groups []string) {
 	m.feeds, m.groups = wantFeeds, wantGroups
 }
 
+// fresh returns the feeds among names whose series this process has not
+// created yet.
+func (m *Metrics) fresh(names []string) map[string]bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]bool{}
+	for _, n := range names {
+		if !m.feeds[n] {
+			out[n] = true
+		}
+	}
+	return out
+}
+
 func (m *Metrics) deleteFeed(f string) {
 	l := prometheus.Labels{"feed": f}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{

@@ -146,9 +146,15 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 		groups = append(groups, g)
 	}
 	slices.Sort(groups)
+	fresh := m.fresh(names)
 	m.initialize(names, groups)
 	for _, src := range s.sources {
-		// The gauges carry over restarts: they come from the store.
+		// The gauges carry over restarts: they come from the store. Over
+		// a reload they carry on as they are (the store's LastSuccess may
+		// lag the gauge's; see lastSuccessEvery).
+		if !fresh[src.feed.Name] {
+			continue
+		}
 		if fs, err := loadFeedState(st, src.feed.Name); err == nil {
 			m.failures.WithLabelValues(src.feed.Name).Set(float64(fs.Failures))
 			if !fs.LastSuccess.IsZero() {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -35,11 +36,24 @@ type Source struct {
 	// feed's and its URLs' state (nil or absent: read the store). Only the
 	// source writes that state, one poll at a time (mu, and across reloads
 	// the scheduler's per-job guard), so they equal what the store holds
-	// and a poll of an unchanged feed reads nothing from it. A failed
-	// commit drops the entry. Guarded by mu.
+	// (but for a LastSuccess not yet stored, see saveState) and a poll of
+	// an unchanged feed reads nothing from it. A failed commit drops the
+	// entry. Guarded by mu.
 	state *feedState
 	urls  map[string]urlState
+	// storedSuccess is the LastSuccess the store holds. Guarded by mu.
+	storedSuccess time.Time
+	// live is the feed's latest state, for Health; nil before the first
+	// poll.
+	live atomic.Pointer[feedState]
 }
+
+// lastSuccessEvery is how stale the stored LastSuccess may grow while
+// nothing else about the feed changes: a healthy feed polled every 20
+// seconds then commits its state every third poll instead of every poll.
+// The gauge and Health use the exact time; after a restart both start from
+// the stored one until the first poll.
+const lastSuccessEvery = time.Minute
 
 // loadState returns the feed's state, from the cache or the store.
 func (s *Source) loadState() (feedState, error) {
@@ -48,21 +62,26 @@ func (s *Source) loadState() (feedState, error) {
 	}
 	fs, err := loadFeedState(s.svc.store, s.feed.Name)
 	if err == nil {
-		s.state = &fs
+		s.state, s.storedSuccess = &fs, fs.LastSuccess
 	}
 	return fs, err
 }
 
-// saveState commits the feed's state and caches it.
+// saveState commits the feed's state and caches it. A state that differs
+// from the cached one only by a LastSuccess less than lastSuccessEvery
+// after the stored one is cached without a commit.
 func (s *Source) saveState(fs feedState) error {
-	if s.state != nil && *s.state == fs {
+	s.live.Store(&fs)
+	if prev := s.state; prev != nil && prev.Failures == fs.Failures && prev.Retryable == fs.Retryable &&
+		prev.BackoffUntil.Equal(fs.BackoffUntil) && fs.LastSuccess.Sub(s.storedSuccess) < lastSuccessEvery {
+		s.state = &fs
 		return nil
 	}
 	s.state = nil
 	if err := saveFeedState(s.svc.store, s.feed.Name, fs); err != nil {
 		return err
 	}
-	s.state = &fs
+	s.state, s.storedSuccess = &fs, fs.LastSuccess
 	return nil
 }
 

@@ -11,7 +11,9 @@ import (
 // the same body from a server without validators) commits only the
 // feed's state, not the URL's too, until the URL's Touched time is half
 // way to the pruning cutoff (news.seen_retention); then it refreshes it.
-// A thousand unchanged feeds must not cost a thousand more fsyncs.
+// A thousand unchanged feeds must not cost a thousand more fsyncs. The
+// feed's state itself is committed when it changes, or when its
+// LastSuccess is lastSuccessEvery ahead of the stored one.
 func TestUnchangedPollWrites(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -63,6 +65,30 @@ func TestUnchangedPollWrites(t *testing.T) {
 			}
 			if fs := h.feedState("desk"); !fs.LastSuccess.Equal(h.clock.Now()) {
 				t.Errorf("last success %v, want %v", fs.LastSuccess, h.clock.Now())
+			}
+
+			// Within lastSuccessEvery of the stored success, a healthy
+			// poll commits nothing; Health still has the exact time.
+			stored := h.clock.Now()
+			before = writes()
+			for range 3 {
+				h.clock.Advance(15 * time.Second)
+				h.poll(src)
+			}
+			if got := writes() - before; got != 0 {
+				t.Errorf("3 unchanged polls within a minute: %d write transactions, want 0", got)
+			}
+			if fs := h.feedState("desk"); !fs.LastSuccess.Equal(stored) {
+				t.Errorf("stored last success %v, want %v", fs.LastSuccess, stored)
+			}
+			if hl, err := src.Health(); err != nil || !hl.LastSuccess.Equal(h.clock.Now()) {
+				t.Errorf("Health last success %v (%v), want %v", hl.LastSuccess, err, h.clock.Now())
+			}
+			h.clock.Advance(15 * time.Second) // a minute after the stored success
+			before = writes()
+			h.poll(src)
+			if got := writes() - before; got != 1 {
+				t.Errorf("poll a minute after the stored success: %d write transactions, want 1", got)
 			}
 
 			h.clock.Advance(16 * 24 * time.Hour) // past half of the default 30d

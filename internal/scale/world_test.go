@@ -99,6 +99,10 @@ rules:
     type: price
     change_pct: 5
     receivers: [sink]
+  - name: sources-failing
+    type: source_health
+    failures: 5
+    receivers: [sink]
 receivers:
   - name: sink
     webhook:
