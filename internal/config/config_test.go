@@ -72,6 +72,7 @@ func TestBadConfigs(t *testing.T) {
 		{"bad_news.bad.yml", []string{
 			`line 2: news.host_rate_limit: must be positive, got 0`,
 			`line 3: news.host_burst: must be at least 1, got 0`,
+			`line 4: news.max_concurrent_fetches: must be at least 1, got 0`,
 		}},
 		{"alias_loop.bad.yml", []string{ // an anchor inside itself: an error, not a hang
 			`line 2: tickers[0].aliases[0].symbol: cannot use a mapping "" as a string`,
