@@ -56,6 +56,7 @@ type Scheduler struct {
 	mu      sync.Mutex
 	cron    *cron.Cron
 	entries map[string]cron.EntryID
+	loc     *time.Location // of cron
 	slots   map[string]*slot
 
 	// root is the parent of every run's context; cancel aborts runs still
@@ -113,11 +114,21 @@ func (s *Scheduler) Apply(loc *time.Location, jobs []Job) error {
 	if s.rootDone() {
 		return errors.New("scheduler is stopped")
 	}
+	if s.cron != nil {
+		s.cron.Stop() // no new ticks; its running jobs are tracked by s.running
+	}
+	// What the old instance planned, once it can no longer change: a
+	// job whose spec and time zone stay resumes its plan.
+	planned := map[string]time.Time{}
+	if s.loc != nil && s.loc.String() == loc.String() {
+		planned = s.planned()
+	}
 	next := cron.New(cron.WithLocation(loc))
 	entries := map[string]cron.EntryID{}
 	var immediate []*slot
 	for i := range jobs {
 		j := jobs[i]
+		sch := parsed[i]
 		sl, ok := s.slots[j.Name]
 		if !ok {
 			sl = s.newSlot(j.Name)
@@ -126,9 +137,11 @@ func (s *Scheduler) Apply(loc *time.Location, jobs []Job) error {
 			if j.Immediate {
 				immediate = append(immediate, sl)
 			}
+		} else if old := sl.job.Load(); old.Spec == j.Spec && !planned[j.Name].IsZero() {
+			sch = &resumed{Schedule: sch, first: planned[j.Name]}
 		}
 		sl.job.Store(&j)
-		entries[j.Name] = next.Schedule(parsed[i], sl.wrapped)
+		entries[j.Name] = next.Schedule(sch, sl.wrapped)
 	}
 	for name := range s.slots {
 		if !names[name] {
@@ -136,10 +149,7 @@ func (s *Scheduler) Apply(loc *time.Location, jobs []Job) error {
 			s.metrics.dropJob(name)
 		}
 	}
-	if s.cron != nil {
-		s.cron.Stop() // no new ticks; its running jobs are tracked by s.running
-	}
-	s.cron, s.entries = next, entries
+	s.cron, s.entries, s.loc = next, entries, loc
 	next.Start()
 	s.metrics.jobs.Set(float64(len(jobs)))
 	for _, sl := range immediate {

@@ -182,3 +182,46 @@ func TestStopCancelsAfterGrace(t *testing.T) {
 		t.Errorf("got %v cancelled runs, want 1", got)
 	}
 }
+
+// TestReloadKeepsTheNextRun: re-applying a job with the same spec keeps
+// its planned run. Before, every Apply started @every timers afresh, so
+// reloads more frequent than a feed's interval kept it from ever polling.
+func TestReloadKeepsTheNextRun(t *testing.T) {
+	s, _ := newTest(t)
+	defer s.Stop(time.Second)
+	ran := make(chan time.Time, 10)
+	job := func(spec string) []Job {
+		return []Job{{Name: "feed/desk", Spec: spec, Timeout: time.Second,
+			Run: func(context.Context) error { ran <- time.Now(); return nil }}}
+	}
+	start := time.Now()
+	if err := s.Apply(time.UTC, job("@every 4s")); err != nil {
+		t.Fatal(err)
+	}
+	// Due at most 4 s after start (cron rounds to the second). Reloads at
+	// 1.5 s and 3 s would each have pushed it 4 s further.
+	for _, at := range []time.Duration{1500 * time.Millisecond, 3 * time.Second} {
+		time.Sleep(time.Until(start.Add(at)))
+		if err := s.Apply(time.UTC, job("@every 4s")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case at := <-ran:
+		if d := at.Sub(start); d > 5*time.Second {
+			t.Errorf("first run %v after start, want at most 4s: the reloads postponed it", d)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("no run within 8s of start: the reloads postponed it")
+	}
+
+	// A changed spec starts afresh.
+	if err := s.Apply(time.UTC, job("@every 1h")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case at := <-ran:
+		t.Errorf("ran at %v under the new 1h spec", at.Sub(start))
+	case <-time.After(4500 * time.Millisecond):
+	}
+}
