@@ -48,68 +48,6 @@ type Source struct {
 	live atomic.Pointer[feedState]
 }
 
-// lastSuccessEvery is how stale the stored LastSuccess may grow while
-// nothing else about the feed changes: a healthy feed polled every 20
-// seconds then commits its state every third poll instead of every poll.
-// The gauge and Health use the exact time; after a restart both start from
-// the stored one until the first poll.
-const lastSuccessEvery = time.Minute
-
-// loadState returns the feed's state, from the cache or the store.
-func (s *Source) loadState() (feedState, error) {
-	if s.state != nil {
-		return *s.state, nil
-	}
-	fs, err := loadFeedState(s.svc.store, s.feed.Name)
-	if err == nil {
-		s.state, s.storedSuccess = &fs, fs.LastSuccess
-	}
-	return fs, err
-}
-
-// saveState commits the feed's state and caches it. A state that differs
-// from the cached one only by a LastSuccess less than lastSuccessEvery
-// after the stored one is cached without a commit.
-func (s *Source) saveState(fs feedState) error {
-	s.live.Store(&fs)
-	if prev := s.state; prev != nil && prev.Failures == fs.Failures && prev.Retryable == fs.Retryable &&
-		prev.BackoffUntil.Equal(fs.BackoffUntil) && fs.LastSuccess.Sub(s.storedSuccess) < lastSuccessEvery {
-		s.state = &fs
-		return nil
-	}
-	s.state = nil
-	if err := saveFeedState(s.svc.store, s.feed.Name, fs); err != nil {
-		return err
-	}
-	s.state, s.storedSuccess = &fs, fs.LastSuccess
-	return nil
-}
-
-// loadURL returns one URL's state, from the cache or the store.
-func (s *Source) loadURL(url string) (urlState, error) {
-	if us, ok := s.urls[url]; ok {
-		return us, nil
-	}
-	us, err := loadURLState(s.svc.store, s.feed.Name, url)
-	if err == nil {
-		s.cacheURL(url, us)
-	}
-	return us, err
-}
-
-// cacheURL records the URL state a commit wrote, or forgets the URL's
-// entry after a failed one (err != nil).
-func (s *Source) cacheURL(url string, us urlState, err ...error) {
-	if s.urls == nil {
-		s.urls = map[string]urlState{}
-	}
-	if len(err) > 0 && err[0] != nil {
-		delete(s.urls, url)
-		return
-	}
-	s.urls[url] = us
-}
-
 // target is one URL of a feed: the feed's URL, or one rendering of a
 // per_ticker template.
 type target struct {
