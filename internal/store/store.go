@@ -95,6 +95,10 @@ func (s *Store) Update(fn func(tx *bolt.Tx) error) error { return s.count(s.db.U
 // be idempotent.
 func (s *Store) Batch(fn func(tx *bolt.Tx) error) error { return s.count(s.db.Batch(fn)) }
 
+// Writes returns the write transactions committed since Open, as
+// monitord_store_write_transactions_total counts them.
+func (s *Store) Writes() uint64 { return s.writes.Load() }
+
 func (s *Store) count(err error) error {
 	if err != nil {
 		s.failures.Add(1)
@@ -135,7 +139,7 @@ func (s *Store) RegisterMetrics(reg prometheus.Registerer) error {
 	writes := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "monitord_store_write_transactions_total",
 		Help: "Write transactions committed to the state database.",
-	}, func() float64 { return float64(s.writes.Load()) })
+	}, func() float64 { return float64(s.Writes()) })
 	failures := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "monitord_store_write_failures_total",
 		Help: "Write transactions that failed or were rolled back by their caller's error.",
