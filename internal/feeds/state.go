@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -158,8 +159,7 @@ func (s *Source) loadState() (feedState, error) {
 // after the stored one is cached without a commit.
 func (s *Source) saveState(fs feedState) error {
 	s.live.Store(&fs)
-	if prev := s.state; prev != nil && prev.Failures == fs.Failures && prev.Retryable == fs.Retryable &&
-		prev.BackoffUntil.Equal(fs.BackoffUntil) && fs.LastSuccess.Sub(s.storedSuccess) < lastSuccessEvery {
+	if prev := s.state; prev != nil && sameButLastSuccess(*prev, fs) && fs.LastSuccess.Sub(s.storedSuccess) < lastSuccessEvery {
 		s.state = &fs
 		return nil
 	}
@@ -169,6 +169,17 @@ func (s *Source) saveState(fs feedState) error {
 	}
 	s.state, s.storedSuccess = &fs, fs.LastSuccess
 	return nil
+}
+
+// sameButLastSuccess reports whether a and b differ at most in
+// LastSuccess. It compares encodings, as the store holds them: a field
+// added to feedState is compared without being listed here, and times
+// compare by their encoded instant, not by monotonic reading.
+func sameButLastSuccess(a, b feedState) bool {
+	a.LastSuccess, b.LastSuccess = time.Time{}, time.Time{}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
 
 // loadURL returns one URL's state, from the cache or the store.

@@ -81,3 +81,28 @@ func TestUnchangedPollWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestSameButLastSuccess: only a state that differs in LastSuccess alone
+// may skip its commit. Every other field is compared, times by instant
+// (a time without its monotonic reading is the same time).
+func TestSameButLastSuccess(t *testing.T) {
+	at := time.Now()
+	base := feedState{LastSuccess: at, BackoffUntil: at.Add(time.Minute)}
+	for _, tc := range []struct {
+		name string
+		mod  func(*feedState)
+		same bool
+	}{
+		{"later success", func(fs *feedState) { fs.LastSuccess = at.Add(30 * time.Second) }, true},
+		{"same backoff, no monotonic reading", func(fs *feedState) { fs.BackoffUntil = fs.BackoffUntil.Round(0) }, true},
+		{"failure", func(fs *feedState) { fs.Failures++ }, false},
+		{"retryable", func(fs *feedState) { fs.Retryable++ }, false},
+		{"backoff moved", func(fs *feedState) { fs.BackoffUntil = fs.BackoffUntil.Add(time.Second) }, false},
+	} {
+		b := base
+		tc.mod(&b)
+		if got := sameButLastSuccess(base, b); got != tc.same {
+			t.Errorf("%s: sameButLastSuccess = %v, want %v", tc.name, got, tc.same)
+		}
+	}
+}
