@@ -95,21 +95,24 @@ func (f *fetcher) fetch(ctx context.Context, r fetchRequest) (*fetchResponse, fe
 	meta := fetchMeta{sent: true, status: status, elapsed: f.now().Sub(start)}
 	if resp == nil || resp.notModified {
 		release() // no body to hold
-	}
-	if resp != nil {
-		var once sync.Once
-		resp.release = func() {
-			once.Do(func() {
-				putBuffer(resp.buf)
-				resp.body, resp.buf = nil, nil
-				release()
-			})
+		if resp != nil {
+			resp.release = func() {}
 		}
+		return resp, meta, err
+	}
+	var once sync.Once
+	resp.release = func() {
+		once.Do(func() {
+			putBuffer(resp.buf)
+			resp.body, resp.buf = nil, nil
+			release()
+		})
 	}
 	return resp, meta, err
 }
 
-// acquire takes a fetch slot and returns the function that gives it back.
+// acquire takes a fetch slot and returns the function that gives it back;
+// call that exactly once.
 func (f *fetcher) acquire(ctx context.Context) (release func(), err error) {
 	select {
 	case f.slots <- struct{}{}:
@@ -123,8 +126,7 @@ func (f *fetcher) acquire(ctx context.Context) (release func(), err error) {
 			return nil, ctx.Err()
 		}
 	}
-	var once sync.Once
-	return func() { once.Do(func() { <-f.slots }) }, nil
+	return func() { <-f.slots }, nil
 }
 
 // do sends the request and reads the body.
