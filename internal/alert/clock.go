@@ -14,10 +14,16 @@ type clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
-// wallClock is the real clock.
-type wallClock struct{}
+// wallClock is the real clock, or the daemon's clock when now is set; its
+// Sleep always waits on the wall.
+type wallClock struct{ now func() time.Time }
 
-func (wallClock) Now() time.Time { return time.Now() }
+func (c wallClock) Now() time.Time {
+	if c.now != nil {
+		return c.now()
+	}
+	return time.Now()
+}
 
 func (wallClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/cenkalti/backoff/v5"
 	bolt "go.etcd.io/bbolt"
@@ -37,6 +38,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// UserAgent is sent with every request; defaults to "monitord".
 	UserAgent string
+	// Now is the daemon's clock, read for alert and outbox timestamps and
+	// the max age; nil means time.Now. Waits always take real time.
+	Now func() time.Time
 
 	// clock and newBackoff are replaced by tests.
 	clock      clock
@@ -99,7 +103,7 @@ func New(receivers []config.Receiver, opts Options) (*Dispatcher, error) {
 		d.userAgent = "monitord"
 	}
 	if d.clock == nil {
-		d.clock = wallClock{}
+		d.clock = wallClock{now: opts.Now}
 	}
 	if d.newBackoff == nil {
 		// Alertmanager's retry stage: 500ms doubling by 1.5 with ±50 %

@@ -75,7 +75,7 @@ type App struct {
 // listeners, so that every startup error surfaces before Run.
 func New(opts Options) (*App, error) {
 	opts.defaults()
-	a := &App{opts: opts, log: opts.Logger, now: time.Now}
+	a := &App{opts: opts, log: opts.Logger, now: opts.Now}
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
@@ -86,6 +86,7 @@ func New(opts Options) (*App, error) {
 	a.reloads = newReloadMetrics(a.reg)
 	a.sched = schedule.New(a.log, schedule.NewMetrics(a.reg))
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
+	a.tickerMetrics.SetClock(a.now)
 	a.feedMetrics = feeds.NewMetrics(a.reg)
 	a.hostLimiter = feeds.NewHostLimiter()
 	a.alertMetrics = alert.NewMetrics(a.reg)
@@ -100,7 +101,7 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a.alerts, err = alert.New(cfg.Receivers, alert.Options{Store: a.store, Metrics: a.alertMetrics,
-		Logger: a.log, UserAgent: cfg.Global.UserAgent})
+		Logger: a.log, UserAgent: cfg.Global.UserAgent, Now: a.now})
 	if err != nil {
 		a.store.Close()
 		return nil, fmt.Errorf("receivers: %w", err)

@@ -19,9 +19,12 @@ type newsJobs struct {
 	// onStories receives each poll's new stories (rules, impact).
 	onStories func(ctx context.Context, source string, stories []feeds.Story, err error)
 
-	// seen collects every story of the generation, for `monitord once`.
-	mu   sync.Mutex
-	seen []feeds.Story
+	// seen collects the stories of the single poll of `monitord once`,
+	// which prints them; the daemon keeps none (collect is false), so
+	// nothing here grows with the life of the process.
+	collect bool
+	mu      sync.Mutex
+	seen    []feeds.Story
 }
 
 func (a *App) buildNews(cfg *config.Config, gen *generation) error {
@@ -33,7 +36,7 @@ func (a *App) buildNews(cfg *config.Config, gen *generation) error {
 	if err != nil {
 		return err
 	}
-	n := &newsJobs{service: svc}
+	n := &newsJobs{service: svc, collect: a.once}
 	gen.news = n
 	for _, src := range svc.Sources() {
 		gen.jobs = append(gen.jobs, schedule.Job{
@@ -47,7 +50,9 @@ func (a *App) buildNews(cfg *config.Config, gen *generation) error {
 			Run:   func(ctx context.Context) error { return n.poll(ctx, src) },
 		})
 	}
-	gen.reports = append(gen.reports, n.report)
+	if n.collect {
+		gen.reports = append(gen.reports, n.report)
+	}
 	return nil
 }
 
@@ -56,7 +61,7 @@ func (n *newsJobs) poll(ctx context.Context, src *feeds.Source) error {
 	if a := n.onStories; a != nil {
 		a(ctx, src.Name(), stories, err)
 	}
-	if len(stories) > 0 {
+	if n.collect && len(stories) > 0 {
 		n.mu.Lock()
 		n.seen = append(n.seen, stories...)
 		n.mu.Unlock()

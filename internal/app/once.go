@@ -32,7 +32,7 @@ type OnceOptions struct {
 // beside a live daemon without touching its seen-set or outbox.
 func Once(ctx context.Context, opts Options, o OnceOptions) error {
 	opts.defaults()
-	a := &App{opts: opts, log: opts.Logger, now: time.Now, once: true, onceAlerts: o.Alerts}
+	a := &App{opts: opts, log: opts.Logger, now: opts.Now, once: true, onceAlerts: o.Alerts}
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -40,6 +40,7 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 	a.cfg.Store(cfg)
 	a.reg = prometheus.NewRegistry()
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
+	a.tickerMetrics.SetClock(a.now)
 	a.alertMetrics = alert.NewMetrics(a.reg)
 	a.impactMetrics = impact.NewMetrics(a.reg)
 	a.feedMetrics = feeds.NewMetrics(a.reg)
@@ -57,7 +58,7 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 
 	if o.Alerts {
 		a.alerts, err = alert.New(cfg.Receivers, alert.Options{Store: a.store, Metrics: a.alertMetrics,
-			Logger: a.log, UserAgent: cfg.Global.UserAgent})
+			Logger: a.log, UserAgent: cfg.Global.UserAgent, Now: a.now})
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,11 @@ type Options struct {
 	// ShutdownGrace bounds each shutdown step (jobs, then HTTP).
 	ShutdownGrace time.Duration
 	Logger        *zap.Logger
+	// Now is the daemon's clock: item ages, the market calendar, impact
+	// windows, rules, alert timestamps and retention read it. nil means
+	// time.Now; tests pin it to chosen instants (a weekend, a holiday, a
+	// year ahead). Schedules fire and waits last on the wall clock.
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -44,6 +49,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 }
 

@@ -184,6 +184,10 @@ func (m *Metrics) crumbRefresh(ok bool) {
 	m.crumbRefreshes.WithLabelValues(result(ok)).Inc()
 }
 
+// SetClock replaces the clock of the scrape-time gauges (staleness and
+// backoff); the daemon passes its own clock before the first poll.
+func (m *Metrics) SetClock(now func() time.Time) { m.now = now }
+
 // observeRequest counts one request to source that took d and failed with
 // err (nil: success at now).
 func (m *Metrics) observeRequest(source string, d time.Duration, err error, now time.Time) {
