@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,13 +82,17 @@ impact:
   benchmark: REMX
 `
 
-const wireRSS = `<?xml version="1.0" encoding="UTF-8"?>
+// wireRSS is the wire feed as it stands at now: one story, published an
+// hour before, which the first poll primes.
+func wireRSS(now time.Time) string {
+	return `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Test wire</title><link>https://wire.example.com</link><description>test</description>
 <item><title>MP Materials expands NdPr magnet output at Fort Worth (NYSE: MP)</title>
 <link>https://wire.example.com/news/mp-magnets</link><guid isPermaLink="false">wire-0001</guid>
-<pubDate>Fri, 27 Nov 2026 14:30:00 GMT</pubDate>
+<pubDate>` + now.Add(-time.Hour).UTC().Format(time.RFC1123) + `</pubDate>
 <description>The rare earth producer said its magnet plant reached a new milestone.</description></item>
 </channel></rss>`
+}
 
 // daemon is monitord run in-process against testupstream on loopback.
 type daemon struct {
@@ -95,14 +100,28 @@ type daemon struct {
 	up   *testupstream.Server
 	base string // http://127.0.0.1:PORT
 	run  *apptest.Daemon
+	// now is the daemon's clock, which the fake upstream follows too.
+	now func() time.Time
 }
 
 // startDaemon runs the whole daemon until the test ends and waits until it
 // is ready; alertmanager, when given, is the URL its am receiver pushes to.
 func startDaemon(t *testing.T, alertmanager ...string) *daemon {
 	t.Helper()
+	am := ""
+	if len(alertmanager) > 0 {
+		am = alertmanager[0]
+	}
+	return startDaemonAt(t, time.Now, am)
+}
+
+// startDaemonAt is startDaemon with the daemon, and the fake upstream, on
+// the clock now; an empty alertmanager means the receivers' sink.
+func startDaemonAt(t *testing.T, now func() time.Time, alertmanager string) *daemon {
+	t.Helper()
 	up := testupstream.New()
 	t.Cleanup(up.Close)
+	up.SetClock(now)
 	for sym, p := range map[string]testupstream.Price{
 		"MP":   {Price: 58.41, PrevClose: 56.9, Volume: 9412337},
 		"USAR": {Price: 12.5, PrevClose: 13.1, Volume: 2100000},
@@ -111,9 +130,9 @@ func startDaemon(t *testing.T, alertmanager ...string) *daemon {
 	} {
 		up.SetPrice(sym, p)
 	}
-	up.SetFeed("wire", "application/rss+xml", wireRSS, http.StatusOK)
+	up.SetFeed("wire", "application/rss+xml", wireRSS(now()), http.StatusOK)
 	for _, sym := range []string{"MP", "USAR", "LAC"} {
-		up.SetFeed("ticker-"+sym, "application/rss+xml", strings.ReplaceAll(wireRSS, "wire-0001", "t-"+sym), http.StatusOK)
+		up.SetFeed("ticker-"+sym, "application/rss+xml", strings.ReplaceAll(wireRSS(now()), "wire-0001", "t-"+sym), http.StatusOK)
 	}
 	up.SetFeed("broken", "text/html", "<html>Service Unavailable</html>", http.StatusServiceUnavailable)
 	// The receivers' endpoint accepts everything (webhook and Alertmanager).
@@ -122,13 +141,10 @@ func startDaemon(t *testing.T, alertmanager ...string) *daemon {
 	}))
 	t.Cleanup(sink.Close)
 
-	am := sink.URL
-	if len(alertmanager) > 0 {
-		am = alertmanager[0]
-	}
+	am := cmp.Or(alertmanager, sink.URL)
 	cfg := strings.NewReplacer("UPSTREAM", up.URL, "SINK", sink.URL, "ALERTMANAGER", am).Replace(daemonConfig)
-	a := apptest.Start(t, cfg)
-	return &daemon{app: a.App, up: up, base: a.Base, run: a}
+	a := apptest.Start(t, cfg, apptest.WithClock(now))
+	return &daemon{app: a.App, up: up, base: a.Base, run: a, now: now}
 }
 
 func (d *daemon) get(t *testing.T, path string) (int, string) {
@@ -220,8 +236,8 @@ func (d *daemon) publishStory(t *testing.T) {
 	item := fmt.Sprintf(`<item><title>MP Materials signs NdPr magnet offtake with a US automaker</title>
 <link>https://wire.example.com/news/mp-offtake</link><guid isPermaLink="false">wire-0002</guid>
 <pubDate>%s</pubDate><description>The rare earth producer will supply magnets from 2027.</description></item>
-</channel>`, time.Now().UTC().Format(time.RFC1123Z))
-	d.up.SetFeed("wire", "application/rss+xml", strings.Replace(wireRSS, "</channel>", item, 1), http.StatusOK)
+</channel>`, d.now().UTC().Format(time.RFC1123Z))
+	d.up.SetFeed("wire", "application/rss+xml", strings.Replace(wireRSS(d.now()), "</channel>", item, 1), http.StatusOK)
 	d.waitFor(t, "the new story matched", func() bool {
 		_, body := d.get(t, "/metrics")
 		return strings.Contains(body, `monitord_feed_matches_total{feed="wire",group="rare_earth"} 1`)

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/monitord/monitord/internal/clocktest"
 )
 
 // corePanels must show data as soon as Prometheus has scraped a daemon
@@ -60,11 +62,24 @@ func expandGrafanaVars(expr string) (string, error) {
 // alerting rule through Prometheus's HTTP API: each must parse, the core
 // panels must return data, and the loaded rules must evaluate cleanly
 // without firing on a healthy daemon.
+//
+// The daemon runs pinned at each of clocktest.Instants: its timestamps
+// then lie ahead of Prometheus's clock, on a weekend, a holiday, at night
+// or a year ahead, and still no rule may fire.
 func TestEndToEndPrometheus(t *testing.T) {
 	t.Parallel() // a daemon or a build: overlap the waits
 	bin := need(t, "prometheus", "prometheus")
+	for _, in := range clocktest.Instants(t, time.Now()) {
+		t.Run(in.Name, func(t *testing.T) {
+			t.Parallel() // each waits on its own scrapes
+			testEndToEnd(t, bin, clocktest.Clock(in.At))
+		})
+	}
+}
+
+func testEndToEnd(t *testing.T, bin string, now func() time.Time) {
 	start := time.Now()
-	d := startDaemon(t)
+	d := startDaemonAt(t, now, "")
 	d.polled(t)
 	rules, err := filepath.Abs(rulesFile)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/monitord/monitord/internal/clocktest"
 )
 
 // webhookSink records the bodies a webhook receiver posts.
@@ -44,11 +46,20 @@ func (s *webhookSink) titles() []string {
 	return out
 }
 
+// TestAlertsEndToEnd runs the daemon pinned at each of clocktest.Instants:
+// a price move and a fresh story must alert once each, whatever the day
+// and hour, and the story must reach the events API.
 func TestAlertsEndToEnd(t *testing.T) {
+	for _, in := range clocktest.Instants(t, time.Now()) {
+		t.Run(in.Name, func(t *testing.T) { testAlertsEndToEnd(t, clocktest.Clock(in.At)) })
+	}
+}
+
+func testAlertsEndToEnd(t *testing.T, now func() time.Time) {
 	sink := &webhookSink{}
 	hook := httptest.NewServer(sink)
 	defer hook.Close()
-	primed := strings.Replace(wireRSS, "MP Materials expands", "Old news: MP Materials expands", 1)
+	primed := strings.Replace(wireRSS(now()), "MP Materials expands", "Old news: MP Materials expands", 1)
 	cfg := goodConfig + `
 keywords:
   rare_earth:
@@ -71,14 +82,14 @@ receivers:
     webhook:
       url: ` + hook.URL + `
 `
-	h := newHarness(t, cfg, nil)
+	h := newHarnessAt(t, cfg, now, nil)
 	h.up.SetFeed("wire", "application/rss+xml", primed, 200)
 	h.waitReady()
 	// The first poll of the feed only primes the seen-set; a story that
 	// appears afterwards is news.
 	waitUntil(t, "the feed to be primed", func() bool { return h.up.Requests["feed"].Load() >= 1 })
 	time.Sleep(100 * time.Millisecond)
-	fresh := strings.NewReplacer("wire-0001", "wire-0003", "news/mp-magnets", "news/mp-magnets-2").Replace(wireRSS)
+	fresh := strings.NewReplacer("wire-0001", "wire-0003", "news/mp-magnets", "news/mp-magnets-2").Replace(wireRSS(now()))
 	h.up.SetFeed("wire", "application/rss+xml", fresh, 200)
 
 	defer func() {
@@ -130,12 +141,20 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// TestStatusPageShowsTheDaemon reads the status page of a daemon pinned at
+// each of clocktest.Instants.
 func TestStatusPageShowsTheDaemon(t *testing.T) {
-	h := newHarness(t, goodConfig+`
+	for _, in := range clocktest.Instants(t, time.Now()) {
+		t.Run(in.Name, func(t *testing.T) { testStatusPage(t, clocktest.Clock(in.At)) })
+	}
+}
+
+func testStatusPage(t *testing.T, now func() time.Time) {
+	h := newHarnessAt(t, goodConfig+`
 feeds:
   - name: broken
     url: UPSTREAM/feeds/broken
-`, nil)
+`, now, nil)
 	h.up.SetFeed("broken", "text/html", "<html>down</html>", 503)
 	h.waitReady()
 	waitUntil(t, "the first polls", func() bool {

@@ -50,13 +50,22 @@ type harness struct {
 	stop context.CancelFunc
 	done chan error
 	file string
+	// now is the daemon's clock, which the fake upstream follows too.
+	now func() time.Time
 }
 
 func newHarness(t *testing.T, cfg string, setup func(a *App)) *harness {
 	t.Helper()
+	return newHarnessAt(t, cfg, time.Now, setup)
+}
+
+// newHarnessAt runs the daemon, and the fake upstream, on the clock now.
+func newHarnessAt(t *testing.T, cfg string, now func() time.Time, setup func(a *App)) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	up := testupstream.New()
 	t.Cleanup(up.Close)
+	up.SetClock(now)
 	up.SetPrice("MP", testupstream.Price{Price: 58.41, PrevClose: 56.9, Volume: 9412337})
 	file := filepath.Join(dir, "monitord.yml")
 	writeConfig(t, up, file, cfg)
@@ -66,6 +75,7 @@ func newHarness(t *testing.T, cfg string, setup func(a *App)) *harness {
 		ListenAddresses: []string{"127.0.0.1:0"},
 		ShutdownGrace:   10 * time.Second,
 		Logger:          zaptest.NewLogger(t),
+		Now:             now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +85,7 @@ func newHarness(t *testing.T, cfg string, setup func(a *App)) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, up: up, app: a, base: "http://" + a.Addrs()[0].String(), hup: make(chan struct{}),
-		stop: cancel, done: make(chan error, 1), file: file}
+		stop: cancel, done: make(chan error, 1), file: file, now: now}
 	go func() { h.done <- a.Run(ctx, h.hup) }()
 	t.Cleanup(func() {
 		cancel()

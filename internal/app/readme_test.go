@@ -25,7 +25,7 @@ receivers:
     alertmanager:
       urls: [http://127.0.0.1:1]
 `, nil)
-	h.up.SetFeed("wire", "application/rss+xml", wireRSS, 200)
+	h.up.SetFeed("wire", "application/rss+xml", wireRSS(h.now()), 200)
 	h.waitReady()
 	waitUntil(t, "the first polls", func() bool {
 		_, body := h.get("/metrics")

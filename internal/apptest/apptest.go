@@ -27,23 +27,35 @@ type Daemon struct {
 	Dir string
 }
 
+// Option tunes the daemon Start runs.
+type Option func(*app.Options)
+
+// WithClock runs the daemon on the clock now (see clocktest.Clock).
+func WithClock(now func() time.Time) Option {
+	return func(o *app.Options) { o.Now = now }
+}
+
 // Start writes config to a temporary file, starts the daemon on a free
 // loopback port and waits until /-/ready answers 200. The daemon is
 // stopped, and its clean exit checked, when the test ends.
-func Start(t testing.TB, config string) *Daemon {
+func Start(t testing.TB, config string, opts ...Option) *Daemon {
 	t.Helper()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "monitord.yml")
 	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(app.Options{
+	o := app.Options{
 		ConfigFile:      file,
 		StoragePath:     filepath.Join(dir, "data"),
 		ListenAddresses: []string{"127.0.0.1:0"},
 		ShutdownGrace:   10 * time.Second,
 		Logger:          zaptest.NewLogger(t),
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	a, err := app.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/monitord/monitord/internal/apptest"
+	"github.com/monitord/monitord/internal/clocktest"
 	"github.com/monitord/monitord/internal/testupstream"
 )
 
@@ -62,11 +63,11 @@ func wireFeed(withStory bool, pub time.Time) string {
 <description>Nothing about minerals.</description></item></channel></rss>`
 }
 
-// startDaemon runs monitord in-process against up and returns its base
-// URL; the daemon stops when the test ends.
-func startDaemon(t *testing.T, up *testupstream.Server) string {
+// startDaemon runs monitord in-process against up on the clock now and
+// returns its base URL; the daemon stops when the test ends.
+func startDaemon(t *testing.T, up *testupstream.Server, now func() time.Time) string {
 	t.Helper()
-	return apptest.Start(t, strings.ReplaceAll(e2eConfig, "UPSTREAM", up.URL)).Base
+	return apptest.Start(t, strings.ReplaceAll(e2eConfig, "UPSTREAM", up.URL), apptest.WithClock(now)).Base
 }
 
 // waitFor GETs url until ok accepts the body, failing after timeout.
@@ -88,15 +89,27 @@ func waitFor(t *testing.T, url string, timeout time.Duration, what string, ok fu
 	t.Fatalf("%s: not seen at %s within %s; last body:\n%.2000s", what, url, timeout, last)
 }
 
+// TestDaemonStatusPageInChromium renders the status page of a daemon
+// pinned at each of clocktest.Instants in Chromium: the quotes, the story
+// and the sources must be there whatever the day and hour, and the page
+// must tell the daemon's time, not the machine's.
 func TestDaemonStatusPageInChromium(t *testing.T) {
 	bin := chromium(t)
+	for _, in := range clocktest.Instants(t, time.Now()) {
+		t.Run(in.Name, func(t *testing.T) { testDaemonStatusPage(t, bin, in) })
+	}
+}
+
+func testDaemonStatusPage(t *testing.T, bin string, in clocktest.Instant) {
+	now := clocktest.Clock(in.At)
 	up := testupstream.New()
 	t.Cleanup(up.Close)
+	up.SetClock(now)
 	up.SetPrice("MP", testupstream.Price{Price: 58.41, PrevClose: 56.9, Volume: 9412337})
 	up.SetPrice("USAR", testupstream.Price{Price: 11.02, PrevClose: 11.17, Volume: 1204511})
-	up.SetFeed("wire", "application/rss+xml", wireFeed(false, time.Now()), http.StatusOK)
+	up.SetFeed("wire", "application/rss+xml", wireFeed(false, now()), http.StatusOK)
 	up.SetFeed("broken", "text/html", "<html>Service Unavailable</html>", http.StatusServiceUnavailable)
-	base := startDaemon(t, up)
+	base := startDaemon(t, up, now)
 
 	waitFor(t, base+"/-/ready", 20*time.Second, "readiness", func(string) bool { return true })
 	waitFor(t, base+"/", 10*time.Second, "the status page at / (is it wired into the app?)", func(b string) bool {
@@ -107,12 +120,20 @@ func TestDaemonStatusPageInChromium(t *testing.T) {
 	waitFor(t, base+"/metrics", 30*time.Second, "the wire feed primed", func(b string) bool {
 		return strings.Contains(b, `monitord_feed_items_skipped_total{feed="wire",reason="primed"} 1`)
 	})
-	up.SetFeed("wire", "application/rss+xml", wireFeed(true, time.Now()), http.StatusOK)
+	up.SetFeed("wire", "application/rss+xml", wireFeed(true, now()), http.StatusOK)
 	waitFor(t, base+"/", 30*time.Second, "the matched story and both quotes on the page", func(b string) bool {
 		return strings.Contains(b, e2eHeadline) && strings.Contains(b, "58.41") && strings.Contains(b, "11.02")
 	})
 
 	doc := renderedDOM(t, bin, base+"/")
+	ny, err := time.LoadLocation("America/New_York") // global.timezone's default
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamps := findAll(doc, "time", nil)
+	if day := in.At.In(ny).Format("2006-01-02"); len(stamps) == 0 || !strings.HasPrefix(attr(stamps[0], "datetime"), day) {
+		t.Errorf("the page's update time is not on the daemon's day %s: %v", day, stamps)
+	}
 	_, quotes := rows(t, doc, "quote-table")
 	var symbols []string
 	for _, r := range quotes {
@@ -152,5 +173,5 @@ func TestDaemonStatusPageInChromium(t *testing.T) {
 		t.Errorf("rendered sources %q: want broken flagged failing and wire not", sources)
 	}
 
-	screenshot(t, bin, base+"/", artifactsDir(t), "status-e2e.png", 1280, 1600)
+	screenshot(t, bin, base+"/", artifactsDir(t), "status-e2e-"+in.Name+".png", 1280, 1600)
 }

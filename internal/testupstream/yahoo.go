@@ -19,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/monitord/monitord/internal/tickers"
 )
 
 const crumb = "tEsTcRuMb01"
@@ -27,7 +29,9 @@ const crumb = "tEsTcRuMb01"
 type Price struct {
 	Price, PrevClose float64
 	Volume           int64
-	// MarketState defaults to REGULAR.
+	// MarketState is what Yahoo says of the session; empty means what the
+	// NYSE calendar says at the server's clock (REGULAR, PRE, POST or
+	// CLOSED), as the real Yahoo does.
 	MarketState string
 }
 
@@ -41,6 +45,7 @@ type Server struct {
 	prices map[string]Price
 	feeds  map[string]feed
 	now    func() time.Time
+	cal    *tickers.Calendar
 }
 
 type feed struct {
@@ -50,7 +55,12 @@ type feed struct {
 
 // New starts a fake upstream; it is closed when the test ends by Close.
 func New() *Server {
+	cal, err := tickers.NewCalendar(nil)
+	if err != nil {
+		panic(err) // the zone database is missing: no test can run
+	}
 	s := &Server{
+		cal:      cal,
 		Requests: map[string]*atomic.Int64{},
 		prices:   map[string]Price{},
 		feeds:    map[string]feed{},
@@ -69,13 +79,18 @@ func New() *Server {
 	return s
 }
 
+// SetClock makes the quote and chart times follow now, the clock of the
+// daemon under test; the default is time.Now.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
 // SetPrice sets what symbol is quoted at.
 func (s *Server) SetPrice(symbol string, p Price) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p.MarketState == "" {
-		p.MarketState = "REGULAR"
-	}
 	s.prices[symbol] = p
 }
 
@@ -121,11 +136,15 @@ func (s *Server) quote(w http.ResponseWriter, r *http.Request) {
 	}
 	var result []map[string]any
 	s.mu.Lock()
-	now := s.now().Unix()
+	at := s.now()
+	now := at.Unix()
 	for _, sym := range strings.Split(r.URL.Query().Get("symbols"), ",") {
 		p, ok := s.prices[sym]
 		if !ok {
 			continue
+		}
+		if p.MarketState == "" {
+			p.MarketState = s.cal.Session(at).MarketState()
 		}
 		result = append(result, map[string]any{
 			"symbol": sym, "quoteType": "EQUITY", "marketState": p.MarketState, "currency": "USD",
