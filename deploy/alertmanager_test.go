@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 const (
@@ -98,7 +99,7 @@ func TestAlertmanagerSlackTemplate(t *testing.T) {
 				"description": "Matched rare_earth: NdPr",
 				"link":        "https://wire.example.com/mp?a=1&b=2",
 			},
-			"startsAt": "2026-01-02T15:04:05Z", "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "1",
+			"startsAt": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "1",
 		}},
 	}
 	b, err := json.Marshal(data)

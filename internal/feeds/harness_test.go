@@ -24,6 +24,11 @@ import (
 
 // testStart is the injected "now" of every test: a day after most of the
 // testdata's stories.
+//
+// The feed fixtures in testdata and the bodies the tests write carry dates
+// a little before it. Every age, dedup window and retention the tests
+// exercise is measured against this injected clock, never the wall clock,
+// so the fixtures mean the same on any day the suite runs.
 var testStart = utc("2026-08-26T15:00:00Z")
 
 // fakeClock is the injected clock. Sleep advances it instead of waiting,
