@@ -119,6 +119,16 @@ receivers:
 			t.Errorf("alerted on %q: primed or unmatched stories must not alert", ti)
 		}
 	}
+	// The daemon keeps no story in memory after handing it on: only
+	// `monitord once` collects them, to print.
+	h.app.reloadMu.Lock()
+	news := h.app.gen.news
+	h.app.reloadMu.Unlock()
+	news.mu.Lock()
+	if n := len(news.seen); n != 0 {
+		t.Errorf("the daemon keeps %d stories in memory, want none", n)
+	}
+	news.mu.Unlock()
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	seen := map[string]bool{}
