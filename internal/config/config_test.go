@@ -65,6 +65,11 @@ func TestBadConfigs(t *testing.T) {
 			`line 13: receivers[4]: needs exactly one of slack, webhook or alertmanager, has 2`,
 			`line 17: receivers[4].alertmanager.urls[0]: must be an absolute http or https URL, got "localhost:9093"`,
 		}},
+		{"bad_http_config.bad.yml", []string{
+			`line 7: feeds[0].http_config.basic_auth.password_file: cannot read "testdata/no-such-password.txt": no such file or directory`,
+			`line 10: feeds[1].http_config: at most one of basic_auth, oauth2 & authorization must be configured`,
+			`line 20: receivers[0].http_config.tls_config.ca_file: cannot read "testdata/no-such-ca.pem": no such file or directory`,
+		}},
 		{"bad_edgar.bad.yml", []string{
 			`line 11: feeds[0].enabled: SEC EDGAR requires a contact e-mail in the User-Agent: set global.user_agent (or this feed's user_agent) to "Company Name admin@example.com"`,
 			`line 14: feeds[1].url: a per_ticker edgar feed must use {{.CIK}}`,

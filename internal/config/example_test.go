@@ -37,7 +37,9 @@ func collectKeys(t reflect.Type, keys map[string]bool, seen map[reflect.Type]boo
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
 		t = t.Elem()
 	}
-	if t.Kind() != reflect.Struct || seen[t] {
+	// An http_config is prometheus/common's schema, documented with it
+	// (CONFIGURATION.md names its main keys and links there).
+	if t.Kind() != reflect.Struct || seen[t] || t == reflect.TypeFor[HTTPConfig]() {
 		return
 	}
 	seen[t] = true

@@ -90,6 +90,9 @@ type Feed struct {
 	MaxBodySize ByteSize `yaml:"max_body_size"`
 	// UserAgent overrides global.user_agent for this feed.
 	UserAgent string `yaml:"user_agent"`
+	// HTTPConfig sets TLS, authentication, a proxy, redirects and headers
+	// for this feed's requests; unset, DefaultHTTPConfig.
+	HTTPConfig *HTTPConfig `yaml:"http_config,omitempty"`
 	// Enabled turns the feed off when false. Unset, an edgar feed is on only
 	// when its User-Agent names a contact, and every other feed is on.
 	Enabled *bool `yaml:"enabled,omitempty"`
@@ -202,6 +205,7 @@ func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]boo
 			ps.add(p+".max_body_size", "must be at least 1KiB")
 		}
 		validateFeedURL(ps, p, f, c.Tickers)
+		v.httpConfig(p+".http_config", f.HTTPConfig)
 		for j, s := range f.Tickers {
 			if !symbols[s] {
 				ps.add(fmt.Sprintf("%s.tickers[%d]", p, j), "ticker %q is not in the tickers list", s)

@@ -71,6 +71,9 @@ type Yahoo struct {
 	BatchSize int `yaml:"batch_size"`
 	// RequestTimeout bounds each HTTP request.
 	RequestTimeout Duration `yaml:"request_timeout"`
+	// HTTPConfig sets TLS, authentication, a proxy and headers for Yahoo's
+	// requests (v7 and chart); unset, DefaultHTTPConfig.
+	HTTPConfig *HTTPConfig `yaml:"http_config,omitempty"`
 }
 
 // DefaultYahoo points at Yahoo's public hosts.
@@ -94,6 +97,8 @@ type Finnhub struct {
 	BaseURL    string `yaml:"base_url"`
 	APIKey     Secret `yaml:"api_key,omitempty"`
 	APIKeyFile string `yaml:"api_key_file,omitempty"`
+	// HTTPConfig sets TLS, a proxy and headers for Finnhub's requests.
+	HTTPConfig *HTTPConfig `yaml:"http_config,omitempty"`
 }
 
 // UnmarshalYAML applies the default base URL before decoding.
@@ -135,7 +140,9 @@ func validateQuotes(ps *problems, q *Quotes, v *validator) {
 		ps.add("quotes.yahoo.batch_size", "must be between 1 and 50, got %d", y.BatchSize)
 	}
 	v.positive("quotes.yahoo.request_timeout", y.RequestTimeout)
+	v.httpConfig("quotes.yahoo.http_config", y.HTTPConfig)
 	if f := q.Finnhub; f != nil {
+		v.httpConfig("quotes.finnhub.http_config", f.HTTPConfig)
 		if m := checkHTTPURL(f.BaseURL); m != "" {
 			ps.add("quotes.finnhub.base_url", "%s", m)
 		}

@@ -21,6 +21,9 @@ type Receiver struct {
 	MaxAge Duration `yaml:"max_age"`
 	// Timeout bounds one delivery request.
 	Timeout Duration `yaml:"timeout"`
+	// HTTPConfig sets TLS, authentication, a proxy and redirects for the
+	// receiver's requests; unset, ReceiverHTTPConfig (no redirects).
+	HTTPConfig *HTTPConfig `yaml:"http_config,omitempty"`
 }
 
 // DefaultReceiver holds what a receiver does not state: undelivered alerts
@@ -82,6 +85,7 @@ func validateReceivers(ps *problems, c *Config, v *validator) map[string]bool {
 		checkName(ps, p+".name", "receiver", r.Name, names)
 		v.positive(p+".max_age", r.MaxAge)
 		v.positive(p+".timeout", r.Timeout)
+		v.httpConfig(p+".http_config", r.HTTPConfig)
 		kinds := 0
 		if s := r.Slack; s != nil {
 			kinds++

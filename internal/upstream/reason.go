@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -36,13 +37,13 @@ const (
 	ReasonUnexpectedStatus = "unexpected_status" // 1xx, or a 3xx not followed
 
 	// The answer, or the request itself.
-	ReasonTooLarge      = "too_large"      // the body exceeded its size limit
-	ReasonRequest       = "request"        // the URL or payload could not be built
-	ReasonParse         = "parse"          // the body could not be read as expected
-	ReasonNotFeed       = "not_feed"       // a feed URL served an HTML page or other XML/JSON
-	ReasonUpstreamError = "upstream_error" // an error object inside a 200 answer
-	ReasonBadCrumb      = "bad_crumb"      // Yahoo's getcrumb answered 200 without a token
-	ReasonConsent       = "consent"        // Yahoo redirected to its consent page
+	ReasonTooLarge      = "too_large"        // the body exceeded its size limit
+	ReasonRequest       = "request"          // the URL or payload could not be built
+	ReasonParse         = "parse"            // the body could not be read as expected
+	ReasonNotFeed       = "not_feed"         // a feed URL served an HTML page or other XML/JSON
+	ReasonUpstreamError = "upstream_error"   // an error object inside a 200 answer
+	ReasonBadCrumb      = "bad_crumb"        // Yahoo's getcrumb answered 200 without a token
+	ReasonConsent       = "consent_required" // Yahoo redirected to its consent page
 )
 
 // Reasons lists every reason, in the order of the README's table.
@@ -159,6 +160,32 @@ func TransportReason(parent context.Context, err error) string {
 		return ReasonTLS
 	}
 	return ReasonNetwork
+}
+
+// TransportError is err, from http.Client.Do or a body read, classified by
+// TransportReason. It drops the URL a *url.Error carries, since a URL may
+// hold a credential: callers name the endpoint themselves. An *Error
+// already in err's chain (a paused host) is returned as it is.
+func TransportError(parent context.Context, err error) *Error {
+	if e := AsError(err); e != nil {
+		return e
+	}
+	cause := err
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		cause = fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
+	}
+	return &Error{Reason: TransportReason(parent, err), Err: cause}
+}
+
+// StatusError is the error of an answer whose status is not 2xx (nor an
+// expected 304): its reason, the Retry-After of a 429 or 5xx, and the
+// start of body as Detail.
+func StatusError(resp *http.Response, body []byte, now time.Time) *Error {
+	e := &Error{Reason: StatusReason(resp.StatusCode), Status: resp.StatusCode, Detail: Snippet(body)}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode/100 == 5 {
+		e.RetryAfter = RetryAfter(resp.Header, now)
+	}
+	return e
 }
 
 // IsNetwork reports whether reason is a failure to reach the server at all
