@@ -169,7 +169,7 @@ feeds:
 	h.waitReady()
 	waitUntil(t, "the first polls", func() bool {
 		_, body := h.get("/")
-		return strings.Contains(body, "58.41") && strings.Contains(body, "http_5xx")
+		return strings.Contains(body, "58.41") && strings.Contains(body, "server_error")
 	})
 	code, body := h.get("/")
 	if code != http.StatusOK {

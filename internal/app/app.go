@@ -28,6 +28,7 @@ import (
 	"github.com/monitord/monitord/internal/status"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
+	"github.com/monitord/monitord/internal/upstream"
 	"github.com/monitord/monitord/internal/web"
 )
 
@@ -50,8 +51,9 @@ type App struct {
 	// alerts is the durable outbox and its delivery: one per process, its
 	// receivers swapped on reload, its queues kept in the store.
 	alerts *alert.Dispatcher
-	// hostLimiter spaces requests per host across reloads (EDGAR's 10/s).
-	hostLimiter *feeds.HostLimiter
+	// hosts are the per-host budgets every outbound request shares, across
+	// reloads: politeness (EDGAR's 10/s) and the pauses hosts asked for.
+	hosts *upstream.Hosts
 
 	listeners []net.Listener
 	server    *http.Server
@@ -88,7 +90,7 @@ func New(opts Options) (*App, error) {
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
 	a.tickerMetrics.SetClock(a.now)
 	a.feedMetrics = feeds.NewMetrics(a.reg)
-	a.hostLimiter = feeds.NewHostLimiter()
+	a.hosts = upstream.NewHosts(upstream.HostsOptions{Now: a.now})
 	a.alertMetrics = alert.NewMetrics(a.reg)
 	a.impactMetrics = impact.NewMetrics(a.reg)
 
@@ -274,10 +276,10 @@ func (a *App) apply(cfg *config.Config) error {
 		return fmt.Errorf("receivers: %w", err)
 	}
 	// The host limit is in force before the first poll of the new jobs.
-	prevRate, prevBurst := a.hostLimiter.HostLimit()
-	a.hostLimiter.SetHostLimit(cfg.News.HostRateLimit, cfg.News.HostBurst)
+	prevRate, prevBurst := a.hosts.Politeness()
+	a.hosts.SetPoliteness(cfg.News.HostRateLimit, cfg.News.HostBurst)
 	if err := a.sched.Apply(cfg.Location(), gen.jobs); err != nil {
-		a.hostLimiter.SetHostLimit(prevRate, prevBurst)
+		a.hosts.SetPoliteness(prevRate, prevBurst)
 		gen.close()
 		if old := a.gen; old != nil {
 			// Put the receivers of the configuration still running back.

@@ -29,7 +29,7 @@ type newsJobs struct {
 
 func (a *App) buildNews(cfg *config.Config, gen *generation) error {
 	svc, err := feeds.New(cfg, a.store, a.feedMetrics, a.log, feeds.Options{
-		Limiter:     a.hostLimiter,
+		Hosts:       a.hosts,
 		Now:         a.now,
 		SkipPriming: a.once,
 	})
@@ -38,6 +38,7 @@ func (a *App) buildNews(cfg *config.Config, gen *generation) error {
 	}
 	n := &newsJobs{service: svc, collect: a.once}
 	gen.news = n
+	gen.closers = append(gen.closers, svc.Close)
 	for _, src := range svc.Sources() {
 		gen.jobs = append(gen.jobs, schedule.Job{
 			Name:      "feed/" + src.Name(),

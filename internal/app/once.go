@@ -17,6 +17,7 @@ import (
 	"github.com/monitord/monitord/internal/impact"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // OnceOptions tune Once.
@@ -44,7 +45,7 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 	a.alertMetrics = alert.NewMetrics(a.reg)
 	a.impactMetrics = impact.NewMetrics(a.reg)
 	a.feedMetrics = feeds.NewMetrics(a.reg)
-	a.hostLimiter = feeds.NewHostLimiter()
+	a.hosts = upstream.NewHosts(upstream.HostsOptions{Now: a.now})
 	dir, err := os.MkdirTemp("", "monitord-once-")
 	if err != nil {
 		return err

@@ -3,29 +3,25 @@ package feeds
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/monitord/monitord/internal/upstream"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// acceptHeader asks for feeds first. Accept-Encoding is deliberately never
-// set: Go's transport then asks for gzip itself and decompresses
-// transparently, which it stops doing once a caller sets the header.
+// acceptHeader asks for feeds first. Accept-Encoding is left to the
+// client (internal/upstream asks for gzip and decodes it under the limit).
 const acceptHeader = "application/rss+xml, application/atom+xml, application/feed+json, " +
 	"application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 
-// maxRetryAfter caps how long a server's Retry-After can silence a source,
-// so a misconfigured server cannot switch it off for days.
-const maxRetryAfter = 6 * time.Hour
-
 // fetchRequest is one GET of one feed URL.
 type fetchRequest struct {
+	client    *http.Client
 	url       string
 	userAgent string
 	timeout   time.Duration
@@ -61,12 +57,11 @@ type fetchMeta struct {
 	elapsed time.Duration
 }
 
-// fetcher performs fetches: politeness first, then a fetch slot, then one
-// bounded GET.
+// fetcher performs fetches: the host's budget first (its pause, then its
+// politeness limit), then a fetch slot, then one bounded GET.
 type fetcher struct {
-	client  *http.Client
-	limiter *HostLimiter
-	now     func() time.Time
+	hosts *upstream.Hosts
+	now   func() time.Time
 	// slots bounds the fetches whose bodies are in memory (being read,
 	// parsed or recorded) to news.max_concurrent_fetches: when a thousand
 	// feeds fall due together, the bodies wait on the server's side
@@ -76,19 +71,23 @@ type fetcher struct {
 	waited prometheus.Counter
 }
 
-// fetch GETs one URL. It waits for the host's politeness slot, then for a
-// fetch slot (both outside the timeout), then bounds the request and the
-// body read by r.timeout and the body by r.maxBody. A response with a body
-// keeps its fetch slot until its release is called. On an HTTP error the
-// returned *Error carries the status and any Retry-After; status and
-// duration are also returned for metrics.
+// fetch GETs one URL. A URL whose host is paused is not asked: the error
+// wraps upstream.ErrBackingOff. Otherwise it waits for the host's
+// politeness slot, then for a fetch slot (both outside the timeout), then
+// bounds the request and the body read by r.timeout and the body by
+// r.maxBody. A response with a body keeps its fetch slot until its release
+// is called. Every error is an *upstream.Error; status and duration are
+// also returned for metrics.
 func (f *fetcher) fetch(ctx context.Context, r fetchRequest) (*fetchResponse, fetchMeta, error) {
-	if err := f.limiter.Wait(ctx, r.url); err != nil {
-		return nil, fetchMeta{}, classifyTransportError(ctx, fmt.Errorf("waiting for the host's rate limit: %w", err))
+	if left, reason := f.hosts.Paused(r.url); left > 0 {
+		return nil, fetchMeta{}, &upstream.Error{Reason: reason, RetryAfter: left, Err: upstream.ErrBackingOff}
+	}
+	if err := f.hosts.Wait(ctx, r.url); err != nil {
+		return nil, fetchMeta{}, upstream.TransportError(ctx, fmt.Errorf("waiting for the host's rate limit: %w", err))
 	}
 	release, err := f.acquire(ctx)
 	if err != nil {
-		return nil, fetchMeta{}, classifyTransportError(ctx, fmt.Errorf("waiting for a fetch slot (news.max_concurrent_fetches): %w", err))
+		return nil, fetchMeta{}, upstream.TransportError(ctx, fmt.Errorf("waiting for a fetch slot (news.max_concurrent_fetches): %w", err))
 	}
 	start := f.now()
 	resp, status, err := f.do(ctx, r)
@@ -129,13 +128,17 @@ func (f *fetcher) acquire(ctx context.Context) (release func(), err error) {
 	return func() { <-f.slots }, nil
 }
 
+// maxErrorBody is how much of an error answer is read for its snippet.
+const maxErrorBody = 4 << 10
+
 // do sends the request and reads the body.
 func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, error) {
 	rctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, r.url, nil)
 	if err != nil {
-		return nil, 0, &Error{Reason: ReasonRequest, Err: err}
+		// The parse error repeats the URL, which may hold a credential.
+		return nil, 0, &upstream.Error{Reason: upstream.ReasonRequest, Err: errors.New("not a URL that can be requested")}
 	}
 	req.Header.Set("User-Agent", r.userAgent)
 	req.Header.Set("Accept", acceptHeader)
@@ -145,9 +148,9 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 	if r.lastModified != "" {
 		req.Header.Set("If-Modified-Since", r.lastModified)
 	}
-	resp, err := f.client.Do(req)
+	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, 0, classifyTransportError(ctx, err)
+		return nil, 0, upstream.TransportError(ctx, err)
 	}
 	defer resp.Body.Close()
 
@@ -156,28 +159,18 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 		return &fetchResponse{status: resp.StatusCode, notModified: true,
 			etag: r.etag, lastModified: r.lastModified}, resp.StatusCode, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, resp.StatusCode, &Error{
-			Reason:     statusReason(resp.StatusCode),
-			Status:     resp.StatusCode,
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), f.now()),
-			Err:        fmt.Errorf("server said %q", snippet(resp.Body)),
-		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, resp.StatusCode, upstream.StatusError(resp, body, f.now())
 	}
-	if resp.ContentLength > r.maxBody {
-		return nil, resp.StatusCode, &Error{Reason: ReasonTooLarge, Status: resp.StatusCode,
-			Err: fmt.Errorf("Content-Length %d exceeds max_body_size %d: %w", resp.ContentLength, r.maxBody, ErrTooLarge)}
-	}
-	buf, err := readBody(resp, r.maxBody)
+	buf, err := upstream.ReadBody(resp, r.maxBody, bodyBuffers.Get().(*bytes.Buffer))
 	if err != nil {
 		putBuffer(buf)
-		fe := classifyTransportError(ctx, err)
-		fe.Status = resp.StatusCode
-		return nil, resp.StatusCode, fe
-	}
-	if int64(buf.Len()) > r.maxBody {
-		putBuffer(buf)
-		return nil, resp.StatusCode, &Error{Reason: ReasonTooLarge, Status: resp.StatusCode,
-			Err: fmt.Errorf("body exceeds max_body_size %d: %w", r.maxBody, ErrTooLarge)}
+		e := upstream.AsError(err)
+		if e == nil {
+			e = upstream.TransportError(ctx, err)
+			e.Status = resp.StatusCode
+		}
+		return nil, resp.StatusCode, e
 	}
 	return &fetchResponse{
 		status:       resp.StatusCode,
@@ -187,21 +180,6 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 		etag:         resp.Header.Get("ETag"),
 		lastModified: resp.Header.Get("Last-Modified"),
 	}, resp.StatusCode, nil
-}
-
-// readBody reads at most maxBody+1 bytes (one more tells a body over the
-// limit), into a pooled buffer sized by Content-Length when the server sent
-// one (plus the room ReadFrom wants to see EOF), rather than growing it by
-// doubling from 512 bytes. The caller gives the buffer back with putBuffer
-// once nothing refers to its bytes.
-func readBody(resp *http.Response, maxBody int64) (*bytes.Buffer, error) {
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	if n := resp.ContentLength; n > 0 {
-		buf.Grow(int(min(n, maxBody)) + bytes.MinRead)
-	}
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
-	return buf, err
 }
 
 // bodyBuffers recycles body buffers: a thousand unchanged feeds a minute
@@ -217,37 +195,4 @@ func putBuffer(buf *bytes.Buffer) {
 	if buf != nil && buf.Cap() <= maxPooledBuffer {
 		bodyBuffers.Put(buf)
 	}
-}
-
-// snippet reads the start of an error body for the log: Yahoo's 429 says
-// "Too Many Requests" in plain text, SEC's 403 names its policy.
-func snippet(r io.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(r, 256))
-	s := collapseSpace(stripHTML(string(b)))
-	if len(s) > 120 {
-		s = strings.ToValidUTF8(s[:120], "")
-	}
-	return s
-}
-
-// parseRetryAfter reads Retry-After as delta-seconds or an HTTP date,
-// capped at maxRetryAfter. It returns 0 when absent or unreadable.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		if n > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), maxRetryAfter)
 }

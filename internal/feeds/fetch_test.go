@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monitord/monitord/internal/upstream"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -71,9 +72,9 @@ func TestRetryAfterBackoff(t *testing.T) {
 	src := h.source(h.service(h.config(deskFeed)), "desk")
 
 	_, err := src.Poll(context.Background())
-	var fe *Error
-	if !errors.As(err, &fe) || fe.Reason != ReasonHTTP429 || fe.RetryAfter != 300*time.Second {
-		t.Fatalf("got %v, want http_429 with Retry-After 300s", err)
+	var fe *upstream.Error
+	if !errors.As(err, &fe) || fe.Reason != upstream.ReasonRateLimited || fe.RetryAfter != 300*time.Second {
+		t.Fatalf("got %v, want rate_limited with Retry-After 300s", err)
 	}
 	if !strings.Contains(err.Error(), "Too Many Requests") {
 		t.Errorf("error %q does not quote the server", err)
@@ -109,14 +110,16 @@ func TestServerErrorBackoffGrows(t *testing.T) {
 	h := newHarness(t)
 	h.server.set("/desk.xml", reply{status: http.StatusInternalServerError, body: []byte("<html><body>Internal error</body></html>")})
 	src := h.source(h.service(h.config(deskFeed)), "desk")
-	for i, want := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute} {
+	// Steps of 1m, 2m and 4m; jitter 0.5 waits three quarters of each
+	// (upstream.Policy: half fixed, half random).
+	for i, want := range []time.Duration{45 * time.Second, 90 * time.Second, 3 * time.Minute} {
 		start := h.clock.Now()
 		_, err := src.Poll(context.Background())
-		if ReasonOf(err) != ReasonHTTP5xx {
-			t.Fatalf("poll %d: got %v, want http_5xx", i, err)
+		if ReasonOf(err) != upstream.ReasonServerError {
+			t.Fatalf("poll %d: got %v, want server_error", i, err)
 		}
 		fs := h.feedState("desk")
-		if got := fs.BackoffUntil.Sub(start); got != want { // jitter 0.5 is the midpoint
+		if got := fs.BackoffUntil.Sub(start); got != want {
 			t.Errorf("poll %d: backoff %v, want %v", i, got, want)
 		}
 		if fs.Failures != i+1 {
@@ -125,7 +128,7 @@ func TestServerErrorBackoffGrows(t *testing.T) {
 		h.clock.Advance(want)
 	}
 	assertGauge(t, h.metrics.failures.WithLabelValues("desk"), 3)
-	assertCounter(t, h.metrics.fetchErrors.WithLabelValues("desk", ReasonHTTP5xx), 3)
+	assertCounter(t, h.metrics.fetchErrors.WithLabelValues("desk", upstream.ReasonServerError), 3)
 	assertCounter(t, h.metrics.responses.WithLabelValues("desk", "5xx"), 3)
 	if n := h.logs.FilterMessage("Feed fetch failed").Len(); n != 1 {
 		t.Errorf("warned %d times, want once (only when the reason changes)", n)
@@ -143,8 +146,8 @@ func TestPermanentErrorsDoNotBackOff(t *testing.T) {
 	h.server.set("/desk.xml", reply{status: http.StatusForbidden, body: []byte("Forbidden")})
 	src := h.source(h.service(h.config(deskFeed)), "desk")
 	_, err := src.Poll(context.Background())
-	if ReasonOf(err) != ReasonHTTP4xx {
-		t.Fatalf("got %v, want http_4xx", err)
+	if ReasonOf(err) != upstream.ReasonForbidden {
+		t.Fatalf("got %v, want forbidden", err)
 	}
 	if fs := h.feedState("desk"); !fs.BackoffUntil.IsZero() || fs.Failures != 1 {
 		t.Errorf("state %+v: a 403 counts as a failure but does not back off", fs)
@@ -162,7 +165,7 @@ feeds:
     timeout: 50ms
 `)
 	_, err := h.source(h.service(cfg), "slow").Poll(context.Background())
-	if ReasonOf(err) != ReasonTimeout {
+	if ReasonOf(err) != upstream.ReasonTimeout {
 		t.Fatalf("got %v, want timeout", err)
 	}
 }
@@ -179,7 +182,7 @@ func TestCancelledPollIsNotAFailure(t *testing.T) {
 		cancel()
 	}()
 	_, err := src.Poll(ctx)
-	if ReasonOf(err) != ReasonCanceled {
+	if ReasonOf(err) != upstream.ReasonCanceled {
 		t.Fatalf("got %v, want canceled", err)
 	}
 	if fs := h.feedState("desk"); fs.Failures != 0 {
@@ -199,8 +202,59 @@ feeds:
     max_body_size: 1KiB
 `)
 		_, err := h.source(h.service(cfg), "big").Poll(context.Background())
-		if ReasonOf(err) != ReasonTooLarge || !errors.Is(err, ErrTooLarge) {
+		if ReasonOf(err) != upstream.ReasonTooLarge || !errors.Is(err, upstream.ErrTooLarge) {
 			t.Errorf("chunked=%v: got %v, want too_large", chunked, err)
 		}
+	}
+}
+
+// TestThrottledHostPausesItsOtherFeeds: a 429 on one URL of a per-ticker
+// feed pauses that host for the feed's backoff: the feed's remaining URLs
+// and another feed on the host are not asked (their polls are skipped, not
+// failed), while a feed on an unrelated host polls as usual.
+func TestThrottledHostPausesItsOtherFeeds(t *testing.T) {
+	h := newHarness(t)
+	other := newFakeServer(t, h.clock)
+	other.set("/elsewhere.xml", reply{body: emptyRSS})
+	h.server.set("/t/MP", reply{status: http.StatusTooManyRequests, body: []byte("Too Many Requests")})
+	h.server.set("/t/TMQ", reply{body: emptyRSS})
+	h.server.set("/desk.xml", reply{body: emptyRSS})
+	svc := h.service(h.config(`
+feeds:
+  - name: per-ticker
+    url: "{{srv}}/t/{{.Symbol}}"
+    per_ticker: true
+  - name: desk
+    url: "{{srv}}/desk.xml"
+  - name: elsewhere
+    url: "` + other.srv.URL + `/elsewhere.xml"
+`))
+	_, err := h.source(svc, "per-ticker").Poll(context.Background())
+	if ReasonOf(err) != upstream.ReasonRateLimited {
+		t.Fatalf("per-ticker: got %v, want rate_limited", err)
+	}
+	if n := len(h.server.recorded()); n != 1 {
+		t.Fatalf("%d requests, want the 429 alone: the feed's other URLs wait", n)
+	}
+	if _, err := h.source(svc, "desk").Poll(context.Background()); !errors.Is(err, ErrSkipped) {
+		t.Fatalf("desk on the paused host: got %v, want ErrSkipped", err)
+	}
+	assertCounter(t, h.metrics.pollSkips.WithLabelValues("desk", skipHostBackoff), 1)
+	if fs := h.feedState("desk"); fs.Failures != 0 || !fs.BackoffUntil.IsZero() {
+		t.Errorf("desk state %+v: a paused host is no failure of the feed", fs)
+	}
+	if n := len(h.server.recorded()); n != 1 {
+		t.Errorf("%d requests to the paused host, want 1", n)
+	}
+	h.poll(h.source(svc, "elsewhere"))
+	if n := len(other.recorded()); n != 1 {
+		t.Errorf("the unrelated host got %d requests, want 1", n)
+	}
+
+	// Once the backoff has passed, the host is asked again.
+	h.clock.Advance(time.Hour)
+	h.poll(h.source(svc, "desk"))
+	if n := len(h.server.recorded()); n != 2 {
+		t.Errorf("%d requests after the pause, want 2", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 var fuzzTypes = []string{config.FeedRSS, config.FeedYahooSearch, config.FeedEDGAR, config.FeedGlobeNewswire}
@@ -88,6 +89,6 @@ func FuzzCleanText(f *testing.F) {
 
 // isParseError reports whether err is a parse or not-feed failure.
 func isParseError(err error) bool {
-	var fe *Error
-	return errors.As(err, &fe) && (fe.Reason == ReasonParse || fe.Reason == ReasonNotFeed)
+	var fe *upstream.Error
+	return errors.As(err, &fe) && (fe.Reason == upstream.ReasonParse || fe.Reason == upstream.ReasonNotFeed)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // testStart is the injected "now" of every test: a day after most of the
@@ -178,7 +179,7 @@ type harness struct {
 	store   *store.Store
 	reg     *prometheus.Registry
 	metrics *Metrics
-	limiter *HostLimiter
+	hosts   *upstream.Hosts
 	logs    *observer.ObservedLogs
 	log     *zap.Logger
 	client  *http.Client
@@ -189,10 +190,9 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, dir: t.TempDir(), clock: newFakeClock(), reg: prometheus.NewRegistry()}
 	h.server = newFakeServer(t, h.clock)
 	h.metrics = NewMetrics(h.reg)
-	h.limiter = newHostLimiter(h.clock.Now, h.clock.Sleep)
+	h.hosts = upstream.NewHosts(upstream.HostsOptions{Now: h.clock.Now, Sleep: h.clock.Sleep})
 	core, logs := observer.New(zap.DebugLevel)
 	h.log, h.logs = zap.New(core), logs
-	h.client = h.server.srv.Client()
 	h.openStore()
 	return h
 }
@@ -247,7 +247,7 @@ func (h *harness) config(feeds string) *config.Config {
 
 func (h *harness) service(cfg *config.Config, mod ...func(*Options)) *Service {
 	h.t.Helper()
-	opts := Options{Client: h.client, Limiter: h.limiter, Now: h.clock.Now, Jitter: func() float64 { return 0.5 }}
+	opts := Options{Client: h.client, Hosts: h.hosts, Now: h.clock.Now, Jitter: func() float64 { return 0.5 }}
 	for _, m := range mod {
 		m(&opts)
 	}

@@ -12,7 +12,7 @@ type Health struct {
 	LastSuccess time.Time
 	// Failures counts consecutive failed polls.
 	Failures int
-	// LastError is a failing URL's reason (http_5xx, timeout, parse, ...),
+	// LastError is a failing URL's reason (server_error, timeout, parse, ...),
 	// with how many of the feed's URLs fail when more than one; never a URL.
 	LastError string
 	// BackoffUntil is when a feed backing off after a 429 or 5xx polls

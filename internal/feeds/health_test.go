@@ -3,6 +3,8 @@ package feeds
 import (
 	"context"
 	"testing"
+
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 func TestHealth(t *testing.T) {
@@ -28,7 +30,7 @@ feeds:
 		t.Errorf("healthy feed: got %+v, %v", ok, err)
 	}
 	down, err := h.source(svc, "down").Health()
-	if err != nil || down.Failures != 1 || down.LastError != ReasonHTTP5xx || !down.LastSuccess.IsZero() || down.BackoffUntil.IsZero() {
-		t.Errorf("failing feed: got %+v, %v; want one failure, reason http_5xx, backing off", down, err)
+	if err != nil || down.Failures != 1 || down.LastError != upstream.ReasonServerError || !down.LastSuccess.IsZero() || down.BackoffUntil.IsZero() {
+		t.Errorf("failing feed: got %+v, %v; want one failure, reason server_error, backing off", down, err)
 	}
 }

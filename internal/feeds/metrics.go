@@ -36,8 +36,13 @@ const (
 
 var skipReasons = []string{skipPrimed, skipTooOld}
 
-// skipBackoff is the reason label of monitord_feed_polls_skipped_total.
-const skipBackoff = "backoff"
+// The reason labels of monitord_feed_polls_skipped_total: the feed is
+// backing off after its own 429 or 5xx, or its host is paused for every
+// caller (another feed's 429, a Retry-After).
+const (
+	skipBackoff     = "backoff"
+	skipHostBackoff = "host_backoff"
+)
 
 // Metrics are the feed metrics. Create them once per process with
 // NewMetrics and pass the same value to every New, so that reloading the
@@ -74,7 +79,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"feed", "result"}),
 		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "monitord_feed_fetch_errors_total",
-			Help: "Failed fetches of feed URLs by reason (timeout, network, http_4xx, http_429, http_5xx, too_large, parse, not_feed, ...).",
+			Help: "Failed fetches of feed URLs by reason (timeout, dns, connection_refused, rate_limited, server_error, not_found, too_large, parse, not_feed, ...; see the README).",
 		}, []string{"feed", "reason"}),
 		responses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "monitord_feed_http_responses_total",
@@ -107,7 +112,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"feed", "reason"}),
 		pollSkips: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "monitord_feed_polls_skipped_total",
-			Help: "Scheduled polls skipped, by reason (backoff: the source is backing off after 429 or 5xx).",
+			Help: "Scheduled polls skipped, by reason (backoff: the source is backing off after 429 or 5xx; host_backoff: its host is paused).",
 		}, []string{"feed", "reason"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "monitord_feed_last_success_timestamp_seconds",
@@ -170,6 +175,7 @@ func (m *Metrics) initialize(feeds, groups []string) {
 			m.skipped.WithLabelValues(f, r)
 		}
 		m.pollSkips.WithLabelValues(f, skipBackoff)
+		m.pollSkips.WithLabelValues(f, skipHostBackoff)
 		m.lastSuccess.WithLabelValues(f)
 		m.failures.WithLabelValues(f)
 		for _, g := range groups {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // maxSummaryRunes bounds a summary. Some feeds put a whole article in the
@@ -39,7 +40,7 @@ func Parse(feedType string, body []byte, contentType string) (items []Item, err 
 	}()
 	body = toUTF8(body, contentType)
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("empty body: %w", ErrNotFeed)}
+		return nil, &upstream.Error{Reason: upstream.ReasonNotFeed, Err: fmt.Errorf("empty body: %w", ErrNotFeed)}
 	}
 	switch feedType {
 	case config.FeedYahooSearch:
@@ -60,13 +61,13 @@ func Parse(feedType string, body []byte, contentType string) (items []Item, err 
 
 // parseError wraps a failure to read a body that claims to be a feed.
 func parseError(format string, args ...any) error {
-	return &Error{Reason: ReasonParse, Err: fmt.Errorf(format, args...)}
+	return &upstream.Error{Reason: upstream.ReasonParse, Err: fmt.Errorf(format, args...)}
 }
 
 // notFeedError describes a body that is something other than a feed,
 // naming what it seems to be so the log says "HTML page", not just "no".
 func notFeedError(body []byte) error {
-	return &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("%s: %w", describeBody(body), ErrNotFeed)}
+	return &upstream.Error{Reason: upstream.ReasonNotFeed, Err: fmt.Errorf("%s: %w", describeBody(body), ErrNotFeed)}
 }
 
 // describeBody names what a non-feed body looks like.

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -243,22 +244,22 @@ func TestParseOdd(t *testing.T) {
 		// Pasted from a browser: a bare & and raw HTML. The lenient decoder
 		// reads it.
 		{file: "not-well-formed.xml", wantTitles: []string{"Neodymium magnets & the grid"}},
-		{file: "truncated.xml", wantReason: ReasonParse},
-		{file: "non-feed.xml", wantReason: ReasonNotFeed},
-		{file: "html-page.html", wantReason: ReasonNotFeed},
-		{file: "html-page.html", typ: config.FeedEDGAR, wantReason: ReasonNotFeed},
-		{file: "html-page.html", typ: config.FeedYahooSearch, wantReason: ReasonNotFeed},
-		{file: "json-not-feed.json", wantReason: ReasonNotFeed},
-		{file: "yahoo-error.json", typ: config.FeedYahooSearch, wantReason: ReasonNotFeed},
-		{file: "empty.xml", wantReason: ReasonNotFeed},
-		{file: "non-feed.xml", typ: config.FeedEDGAR, wantReason: ReasonNotFeed},
-		{file: "truncated.xml", typ: config.FeedYahooSearch, wantReason: ReasonNotFeed},
+		{file: "truncated.xml", wantReason: upstream.ReasonParse},
+		{file: "non-feed.xml", wantReason: upstream.ReasonNotFeed},
+		{file: "html-page.html", wantReason: upstream.ReasonNotFeed},
+		{file: "html-page.html", typ: config.FeedEDGAR, wantReason: upstream.ReasonNotFeed},
+		{file: "html-page.html", typ: config.FeedYahooSearch, wantReason: upstream.ReasonNotFeed},
+		{file: "json-not-feed.json", wantReason: upstream.ReasonNotFeed},
+		{file: "yahoo-error.json", typ: config.FeedYahooSearch, wantReason: upstream.ReasonNotFeed},
+		{file: "empty.xml", wantReason: upstream.ReasonNotFeed},
+		{file: "non-feed.xml", typ: config.FeedEDGAR, wantReason: upstream.ReasonNotFeed},
+		{file: "truncated.xml", typ: config.FeedYahooSearch, wantReason: upstream.ReasonNotFeed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.typ, func(t *testing.T) {
 			items, err := Parse(tt.typ, readTestdata(t, filepath.Join("odd", tt.file)), tt.contentType)
 			if tt.wantReason != "" {
-				var fe *Error
+				var fe *upstream.Error
 				if !errors.As(err, &fe) || fe.Reason != tt.wantReason {
 					t.Fatalf("got items %v, err %v; want reason %q", items, err, tt.wantReason)
 				}

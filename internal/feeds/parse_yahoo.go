@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // yahooSearch is the part of Yahoo's v1/finance/search reply monitord
@@ -69,10 +71,10 @@ func parseYahooSearch(body []byte) ([]Item, error) {
 	}
 	if r.News == nil {
 		if r.Finance != nil && r.Finance.Error != nil {
-			return nil, &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("error envelope %s: %s: %w",
+			return nil, &upstream.Error{Reason: upstream.ReasonNotFeed, Err: fmt.Errorf("error envelope %s: %s: %w",
 				r.Finance.Error.Code, r.Finance.Error.Description, ErrNotFeed)}
 		}
-		return nil, &Error{Reason: ReasonNotFeed, Err: fmt.Errorf("JSON without news[]: %w", ErrNotFeed)}
+		return nil, &upstream.Error{Reason: upstream.ReasonNotFeed, Err: fmt.Errorf("JSON without news[]: %w", ErrNotFeed)}
 	}
 	items := make([]Item, 0, len(*r.News))
 	for _, n := range *r.News {

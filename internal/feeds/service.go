@@ -16,6 +16,7 @@ import (
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds/match"
 	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // pruneInterval is how often polls prune the seen-set as a side effect.
@@ -24,15 +25,18 @@ const pruneInterval = time.Hour
 // Options are the optional dependencies of New. The zero value is the
 // production setup.
 type Options struct {
-	// Client makes the requests. nil means a client of its own over a
-	// clone of http.DefaultTransport (gzip handled by the transport).
-	// Timeouts come from each feed's timeout, not from the client.
+	// Client, when set, makes every request whatever the feeds'
+	// http_config: tests point it at a fake server. nil means clients
+	// built by internal/upstream from each feed's http_config, one shared
+	// by every feed without one. Timeouts come from each feed's timeout,
+	// not from the client.
 	Client *http.Client
-	// Limiter spaces requests per host. Pass the same one to every New of
-	// the process so that reloads never add up to more than a host
-	// allows, and set its news.host_rate_limit with SetHostLimit; nil
-	// means one of its own, set from cfg.
-	Limiter *HostLimiter
+	// Hosts are the process's per-host budgets (politeness, pauses). Pass
+	// the process's one to every New so that neither reloads nor other
+	// components ever add up to more than a host allows, and set
+	// news.host_rate_limit with its SetPoliteness; nil means budgets of its
+	// own, set from cfg.
+	Hosts *upstream.Hosts
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Jitter returns a uniform value in [0, 1) for backoff jitter; nil
@@ -45,7 +49,7 @@ type Options struct {
 
 // Service builds and holds one Source per enabled feed of a
 // configuration. Build a new Service on every configuration reload; the
-// store, the Metrics and the HostLimiter outlive it.
+// store, the Metrics and the Hosts outlive it; Close releases its clients.
 type Service struct {
 	store       *store.Store
 	metrics     *Metrics
@@ -61,6 +65,10 @@ type Service struct {
 	// CPU-bound, so more at once only holds more parse trees in memory
 	// and finishes every feed later when a thousand change together.
 	parsing chan struct{}
+
+	// clients are the HTTP clients built for the feeds, by http_config
+	// (nil: the default); Close releases their idle connections.
+	clients map[*config.HTTPConfig]*http.Client
 
 	// pruneMu guards lastPrune; polls of different sources race to prune.
 	pruneMu   sync.Mutex
@@ -84,18 +92,9 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 	if opts.Jitter == nil {
 		opts.Jitter = rand.Float64
 	}
-	if opts.Limiter == nil {
-		opts.Limiter = NewHostLimiter()
-		opts.Limiter.SetHostLimit(cfg.News.HostRateLimit, cfg.News.HostBurst)
-	}
-	if opts.Client == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		// Keep as many connections to a host as news.host_burst lets
-		// run at once, so a burst of feeds on one host reuses them
-		// instead of dialling (and handshaking) anew every poll.
-		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, http.DefaultMaxIdleConnsPerHost, cfg.News.HostBurst)
-		tr.MaxIdleConns = max(tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
-		opts.Client = &http.Client{Transport: tr}
+	if opts.Hosts == nil {
+		opts.Hosts = upstream.NewHosts(upstream.HostsOptions{Now: opts.Now})
+		opts.Hosts.SetPoliteness(cfg.News.HostRateLimit, cfg.News.HostBurst)
 	}
 	news := cfg.News
 	for _, d := range []struct {
@@ -112,7 +111,7 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 	}
 	s := &Service{
 		store: st, metrics: m, log: log, news: news, matcher: mt,
-		fetcher: &fetcher{client: opts.Client, limiter: opts.Limiter, now: opts.Now,
+		fetcher: &fetcher{hosts: opts.Hosts, now: opts.Now,
 			slots: make(chan struct{}, max(cfg.News.MaxConcurrentFetches, 1)), waited: m.slotWait},
 		now:         opts.Now,
 		jitter:      opts.Jitter,
@@ -128,8 +127,13 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 			}
 			continue
 		}
+		client, err := s.clientFor(f, opts)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
 		src := &Source{
-			svc: s, feed: f, log: flog,
+			svc: s, feed: f, log: flog, client: client,
 			ua:      f.EffectiveUserAgent(cfg.Global),
 			timeout: durationOr(f.Timeout.D(), cfg.News.Timeout.D(), 20*time.Second),
 			maxBody: int64(f.MaxBodySize),
@@ -167,6 +171,36 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 
 // Sources returns one Source per enabled feed, in configuration order.
 func (s *Service) Sources() []*Source { return slices.Clone(s.sources) }
+
+// clientFor returns the client feed f's requests go through: opts.Client
+// when set, else one built from f's http_config, shared by every feed
+// without one.
+func (s *Service) clientFor(f config.Feed, opts Options) (*http.Client, error) {
+	if opts.Client != nil {
+		return opts.Client, nil
+	}
+	if c, ok := s.clients[f.HTTPConfig]; ok {
+		return c, nil
+	}
+	c, err := upstream.NewClient(f.HTTPConfig.Client(config.DefaultHTTPConfig),
+		upstream.ClientOptions{Name: "feed/" + f.Name, Hosts: opts.Hosts, Now: opts.Now})
+	if err != nil {
+		return nil, fmt.Errorf("feed %q: http_config: %w", f.Name, err)
+	}
+	if s.clients == nil {
+		s.clients = map[*config.HTTPConfig]*http.Client{}
+	}
+	s.clients[f.HTTPConfig] = c
+	return c, nil
+}
+
+// Close releases the idle connections of the clients the Service built.
+// The Service's sources must not poll any more.
+func (s *Service) Close() {
+	for _, c := range s.clients {
+		c.CloseIdleConnections()
+	}
+}
 
 // targetsFor renders a feed's URLs: the URL itself, or one per ticker for
 // per_ticker feeds (only the feed's tickers when it lists some, and only

@@ -14,6 +14,7 @@ import (
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds/match"
 	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 func TestWriteStories(t *testing.T) {
@@ -169,11 +170,11 @@ feeds:
     url: "{{srv}}/b"
 `))
 	h.poll(h.source(svc, "a"))
-	if _, err := h.source(svc, "b").Poll(context.Background()); ReasonOf(err) != ReasonHTTP4xx {
+	if _, err := h.source(svc, "b").Poll(context.Background()); ReasonOf(err) != upstream.ReasonNotFound {
 		t.Fatalf("b: %v, want a 404", err)
 	}
 	if n := testutil.CollectAndCount(h.metrics.fetchErrors); n != 1 {
-		t.Fatalf("%d fetch error series, want b's http_4xx alone", n)
+		t.Fatalf("%d fetch error series, want b's not_found alone", n)
 	}
 	// Reload: b is gone, c is new; a's counters carry on.
 	svc = h.service(h.config(`

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monitord/monitord/internal/upstream"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -71,7 +72,7 @@ feeds:
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	_, err := desk.Poll(ctx)
 	cancel()
-	if ReasonOf(err) != ReasonTimeout || !strings.Contains(err.Error(), "news.max_concurrent_fetches") {
+	if ReasonOf(err) != upstream.ReasonTimeout || !strings.Contains(err.Error(), "news.max_concurrent_fetches") {
 		t.Errorf("poll that outwaited its context: %v (reason %q), want a timeout naming news.max_concurrent_fetches", err, ReasonOf(err))
 	}
 	<-released

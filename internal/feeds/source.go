@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // Source is one configured feed: every URL it renders, its schedule, its
@@ -25,6 +27,7 @@ type Source struct {
 	feed    config.Feed
 	targets []target
 	ua      string
+	client  *http.Client
 	timeout time.Duration
 	maxBody int64
 	log     *zap.Logger
@@ -102,7 +105,11 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 	var (
 		stories []Story
 		errs    []error
-		retry   *Error
+		// retry is the 429 or 5xx that stopped the poll, at retryURL;
+		// paused is set when a URL's host was paused for every caller.
+		retry    *upstream.Error
+		retryURL string
+		paused   bool
 	)
 	for _, t := range s.targets {
 		got, err := s.pollURL(ctx, t)
@@ -110,17 +117,27 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 		if err == nil {
 			continue
 		}
+		if errors.Is(err, upstream.ErrBackingOff) {
+			paused = true
+			break
+		}
 		errs = append(errs, err)
-		var fe *Error
-		if errors.As(err, &fe) && fe.Retryable() {
-			retry = fe
+		if e := upstream.AsError(err); e != nil && e.Throttled() {
+			retry, retryURL = e, t.url
 			break
 		}
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	s.settle(&fs, errs, retry, errors.Is(ctx.Err(), context.Canceled))
+	if paused && len(errs) == 0 && len(stories) == 0 {
+		// Nothing was asked of this feed's host: neither a success nor
+		// a failure of the feed.
+		m.pollSkips.WithLabelValues(name, skipHostBackoff).Inc()
+		s.log.Debug("Skipping poll: the host is backing off")
+		return nil, ErrSkipped
+	}
+	s.settle(&fs, errs, retry, retryURL, errors.Is(ctx.Err(), context.Canceled))
 	if err := s.saveState(fs); err != nil {
 		errs = append(errs, fmt.Errorf("save state: %w", err))
 	}
@@ -136,8 +153,15 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 	return stories, nil
 }
 
-// settle updates the feed's failure count and backoff after a poll.
-func (s *Source) settle(fs *feedState, errs []error, retry *Error, canceled bool) {
+// feedBackoff is how a feed backs off after consecutive 429s and 5xx: from
+// a minute, doubling to an hour, never sooner than the Retry-After.
+var feedBackoff = upstream.Policy{Min: time.Minute, Max: time.Hour}
+
+// settle updates the feed's failure count and backoff after a poll. A 429
+// or 5xx pauses the host that answered it for every caller as long as this
+// feed backs off, so the feed's other URLs and the other feeds on that
+// host wait too, and unrelated hosts do not.
+func (s *Source) settle(fs *feedState, errs []error, retry *upstream.Error, retryURL string, canceled bool) {
 	now := s.svc.now()
 	switch {
 	case len(errs) == 0:
@@ -152,8 +176,9 @@ func (s *Source) settle(fs *feedState, errs []error, retry *Error, canceled bool
 			return
 		}
 		fs.Retryable++
-		d := backoffDelay(fs.Retryable, retry.RetryAfter, s.svc.jitter())
+		d := feedBackoff.Delay(fs.Retryable, retry.RetryAfter, s.svc.jitter())
 		fs.BackoffUntil = now.Add(d)
+		s.svc.fetcher.hosts.Pause(retryURL, fs.BackoffUntil, retry.Reason)
 		log := s.log.Debug
 		if fs.Retryable == 1 {
 			log = s.log.Warn // entering backoff; its growth is Debug
@@ -170,7 +195,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
 	resp, meta, err := s.svc.fetcher.fetch(ctx, fetchRequest{
-		url: t.url, userAgent: s.ua, timeout: s.timeout, maxBody: s.maxBody,
+		client: s.client, url: t.url, userAgent: s.ua, timeout: s.timeout, maxBody: s.maxBody,
 		etag: us.ETag, lastModified: us.LastModified,
 	})
 	if meta.status != 0 {
@@ -178,6 +203,9 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	}
 	if meta.sent {
 		m.duration.WithLabelValues(name).Observe(meta.elapsed.Seconds())
+	}
+	if errors.Is(err, upstream.ErrBackingOff) {
+		return nil, err // not asked: the host is paused
 	}
 	if err != nil {
 		return nil, s.fail(t, &us, err)
@@ -295,7 +323,7 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 	m.fetchErrors.WithLabelValues(name, reason).Inc()
 	err = fmt.Errorf("%s: %w", t.url, err)
 	switch {
-	case reason == ReasonCanceled:
+	case reason == upstream.ReasonCanceled:
 		s.log.Debug("Feed fetch cancelled", zap.String("source", t.url))
 		return err
 	case reason != us.LastReason:
@@ -326,7 +354,7 @@ func (svc *Service) parse(ctx context.Context, typ string, resp *fetchResponse) 
 	select {
 	case svc.parsing <- struct{}{}:
 	case <-ctx.Done():
-		return nil, classifyTransportError(ctx, ctx.Err())
+		return nil, upstream.TransportError(ctx, ctx.Err())
 	}
 	defer func() { <-svc.parsing }()
 	return Parse(typ, resp.body, resp.contentType)

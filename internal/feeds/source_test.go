@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 const deskFeed = `
@@ -111,7 +112,7 @@ feeds:
 `)
 	svc := h.service(cfg, func(o *Options) { o.SkipPriming = true })
 	_, err := h.source(svc, "broken").Poll(context.Background())
-	if ReasonOf(err) != ReasonNotFeed || !errors.Is(err, ErrNotFeed) {
+	if ReasonOf(err) != upstream.ReasonNotFeed || !errors.Is(err, ErrNotFeed) {
 		t.Fatalf("got %v, want not_feed", err)
 	}
 	if got := h.poll(h.source(svc, "desk")); len(got) != 1 {
@@ -120,10 +121,10 @@ feeds:
 	// A broken body is not remembered as "unchanged": the next poll parses
 	// it again and fails again.
 	_, err = h.source(svc, "broken").Poll(context.Background())
-	if ReasonOf(err) != ReasonNotFeed {
+	if ReasonOf(err) != upstream.ReasonNotFeed {
 		t.Errorf("second poll: got %v, want not_feed again", err)
 	}
-	assertCounter(t, h.metrics.fetchErrors.WithLabelValues("broken", ReasonNotFeed), 2)
+	assertCounter(t, h.metrics.fetchErrors.WithLabelValues("broken", upstream.ReasonNotFeed), 2)
 }
 
 func TestTooOldAndEstimatedDates(t *testing.T) {

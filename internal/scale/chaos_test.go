@@ -43,8 +43,8 @@ func TestChaos(t *testing.T) {
 		testupstream.ChaosCut:         "parse",
 		testupstream.ChaosHuge:        "too_large",
 		testupstream.ChaosHugeChunked: "too_large",
-		testupstream.Chaos429:         "http_429",
-		testupstream.ChaosFlaky:       "http_5xx",
+		testupstream.Chaos429:         "rate_limited",
+		testupstream.ChaosFlaky:       "server_error",
 	}
 	leaks := goleak.IgnoreCurrent()
 	yahoo := testupstream.New()

@@ -50,9 +50,13 @@ const HugeSize = 10 << 20
 // Chaos is an upstream that misbehaves on purpose. /chaos/{mode}/{name}
 // serves mode at a path of its own per name (so several feeds can share a
 // mode), and /front/... forwards to another server (a fake Yahoo) unless
-// SetFront switched a misbehaviour on.
+// SetFront switched a misbehaviour on. Each mode's feeds are served on a
+// listener of their own, as misbehaving upstreams are different hosts in
+// the wild: a host that answers 429 pauses only itself.
 type Chaos struct {
 	*httptest.Server
+	// modes serve FeedURL's paths, one listener per mode.
+	modes map[string]*httptest.Server
 
 	good  []byte
 	front *url.URL
@@ -95,18 +99,31 @@ func NewChaos(good []byte, front string) *Chaos {
 	})
 	mux.HandleFunc("/front/", c.serveFront)
 	c.Server = httptest.NewServer(mux)
+	c.modes = map[string]*httptest.Server{}
+	for _, m := range ChaosModes() {
+		c.modes[m] = httptest.NewServer(mux)
+	}
 	return c
 }
 
 // Close releases stalled requests and shuts the server down.
 func (c *Chaos) Close() {
 	c.once.Do(func() { close(c.quit) })
+	for _, m := range c.modes {
+		m.Close()
+	}
 	c.Server.Close()
 	c.transport.CloseIdleConnections()
 }
 
 // FeedURL is the address of a feed called name that misbehaves as mode.
-func (c *Chaos) FeedURL(mode, name string) string { return c.URL + "/chaos/" + mode + "/" + name }
+func (c *Chaos) FeedURL(mode, name string) string {
+	base := c.URL
+	if m, ok := c.modes[mode]; ok {
+		base = m.URL
+	}
+	return base + "/chaos/" + mode + "/" + name
+}
 
 // FrontURL is the base URL that forwards to front.
 func (c *Chaos) FrontURL() string { return c.URL + "/front" }

@@ -183,17 +183,17 @@ func (h *Hosts) getLocked(key string, now time.Time) *host {
 	return hs
 }
 
-// Key is the budget rawURL falls under: its host name, or "sec.gov" for
-// every host of SEC's, which share one limit.
+// Key is the budget rawURL falls under: its host (and port, when the URL
+// names one), or "sec.gov" for every host of SEC's, which share one limit.
 func Key(rawURL string) string {
-	host := ""
-	if u, err := url.Parse(rawURL); err == nil {
-		host = strings.ToLower(u.Hostname())
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
 	}
-	if host == secDomain || strings.HasSuffix(host, "."+secDomain) {
+	if name := strings.ToLower(u.Hostname()); name == secDomain || strings.HasSuffix(name, "."+secDomain) {
 		return secDomain
 	}
-	return host
+	return strings.ToLower(u.Host)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -46,6 +46,8 @@ func TestKey(t *testing.T) {
 		"https://efts.sec.gov/LATEST/search-index?q=x":        "sec.gov",
 		"https://notsec.gov.example.com/":                     "notsec.gov.example.com",
 		"https://Query2.Finance.Yahoo.com/v1/finance/search":  "query2.finance.yahoo.com",
+		"http://127.0.0.1:8080/feeds/wire":                    "127.0.0.1:8080",
+		"https://www.sec.gov:443/cgi-bin/browse-edgar":        "sec.gov",
 	} {
 		if got := Key(url); got != want {
 			t.Errorf("Key(%q) = %q, want %q", url, got, want)
