@@ -73,7 +73,7 @@ func TestCrashChild(t *testing.T) {
 
 func outboxDepth(t *testing.T, st *store.Store) int {
 	n := 0
-	err := st.View(func(tx *bolt.Tx) error {
+	err := st.ViewBolt(func(tx *bolt.Tx) error {
 		qs, err := queues(tx)
 		for _, eps := range qs {
 			for _, c := range eps {

@@ -170,7 +170,7 @@ func (d *Dispatcher) ApplyConfig(receivers []config.Receiver) error {
 // Status, CreatedAt, ConditionID and ID when empty (see Identify). An alert
 // already queued for an endpoint (same ID) is not queued twice.
 func (d *Dispatcher) Enqueue(a *Alert, receivers ...string) error {
-	return d.st.Update(func(tx *bolt.Tx) error { return d.EnqueueTx(tx, a, receivers...) })
+	return d.st.UpdateBolt(func(tx *bolt.Tx) error { return d.EnqueueTx(tx, a, receivers...) })
 }
 
 // EnqueueTx is Enqueue inside the caller's transaction, so the rules can
@@ -224,7 +224,7 @@ func (d *Dispatcher) EnqueueTx(tx *bolt.Tx, a *Alert, receivers ...string) error
 // configured endpoint.
 func (d *Dispatcher) reportOrphans(current map[string][]*endpoint) {
 	var qs map[string]map[string]int
-	if err := d.st.View(func(tx *bolt.Tx) (err error) { qs, err = queues(tx); return err }); err != nil {
+	if err := d.st.ViewBolt(func(tx *bolt.Tx) (err error) { qs, err = queues(tx); return err }); err != nil {
 		d.log.Error("Cannot read the outbox", zap.NamedError("err", err))
 		return
 	}
@@ -250,7 +250,7 @@ func (d *Dispatcher) outboxStats() []queueStat {
 	names := slices.Sorted(maps.Keys(rcvs))
 	now := d.clock.Now()
 	var out []queueStat
-	err := d.st.View(func(tx *bolt.Tx) error {
+	err := d.st.ViewBolt(func(tx *bolt.Tx) error {
 		for _, name := range names {
 			s := queueStat{receiver: name}
 			for _, ep := range rcvs[name] {

@@ -44,7 +44,7 @@ type entry struct {
 // endpointBucket returns the queue bucket of (receiver, endpoint), creating
 // it when tx is writable, or nil when it does not exist.
 func endpointBucket(tx *bolt.Tx, receiver, endpoint string) (*bolt.Bucket, error) {
-	root := store.Bucket(tx, store.BucketOutbox)
+	root := store.BoltBucket(tx, store.BucketOutbox)
 	if !tx.Writable() {
 		r := root.Bucket([]byte(receiver))
 		if r == nil {
@@ -98,7 +98,7 @@ func putTx(tx *bolt.Tx, receiver, endpoint string, rec record) (bool, error) {
 // peek returns up to n records from the head of the endpoint's queue.
 func peek(st *store.Store, receiver, endpoint string, n int) ([]entry, error) {
 	var out []entry
-	err := st.View(func(tx *bolt.Tx) error {
+	err := st.ViewBolt(func(tx *bolt.Tx) error {
 		b, err := endpointBucket(tx, receiver, endpoint)
 		if b == nil || err != nil {
 			return err
@@ -119,7 +119,7 @@ func peek(st *store.Store, receiver, endpoint string, n int) ([]entry, error) {
 // remove deletes entries (acknowledged, refused or expired) from the queue
 // in one transaction. Removing what is already gone is not an error.
 func remove(st *store.Store, receiver, endpoint string, es []entry) error {
-	return st.Update(func(tx *bolt.Tx) error {
+	return st.UpdateBolt(func(tx *bolt.Tx) error {
 		b, err := endpointBucket(tx, receiver, endpoint)
 		if err != nil {
 			return err
@@ -164,7 +164,7 @@ func statTx(tx *bolt.Tx, receiver, endpoint string) (n int, oldest time.Time, er
 // queues lists every (receiver, endpoint) queue with entries.
 func queues(tx *bolt.Tx) (map[string]map[string]int, error) {
 	out := map[string]map[string]int{}
-	root := store.Bucket(tx, store.BucketOutbox)
+	root := store.BoltBucket(tx, store.BucketOutbox)
 	err := root.ForEachBucket(func(rk []byte) error {
 		r := root.Bucket(rk)
 		return r.ForEachBucket(func(ek []byte) error {

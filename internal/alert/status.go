@@ -53,7 +53,7 @@ func (d *Dispatcher) Status() []ReceiverStatus {
 	d.mu.RUnlock()
 	now := d.clock.Now()
 	var out []ReceiverStatus
-	err := d.st.View(func(tx *bolt.Tx) error {
+	err := d.st.ViewBolt(func(tx *bolt.Tx) error {
 		for _, name := range slices.Sorted(maps.Keys(rcvs)) {
 			s := ReceiverStatus{Name: name}
 			for _, ep := range rcvs[name] {

@@ -35,7 +35,7 @@ func (a *App) healthy() bool {
 	if !a.ready.Load() || !a.sched.Running() {
 		return false
 	}
-	return a.store.View(func(*bolt.Tx) error { return nil }) == nil
+	return a.store.ViewBolt(func(*bolt.Tx) error { return nil }) == nil
 }
 
 // watchdog pings systemd's watchdog at half its interval while healthy,

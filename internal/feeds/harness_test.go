@@ -283,8 +283,8 @@ func (h *harness) storedStory(id string) Story {
 	h.t.Helper()
 	var s Story
 	var ok bool
-	h.store.View(func(tx *bolt.Tx) error {
-		s, ok = getStory(store.Bucket(tx, store.BucketStories), id)
+	h.store.ViewBolt(func(tx *bolt.Tx) error {
+		s, ok = getStory(store.BoltBucket(tx, store.BucketStories), id)
 		return nil
 	})
 	if !ok {

@@ -80,8 +80,8 @@ type outcome struct {
 // was first seen within the dedup window; a known item from a feed the
 // story does not list yet is appended to the story's sources.
 func (r *recorder) record(tx *bolt.Tx, items []Item) (outcome, error) {
-	seen := store.Bucket(tx, store.BucketSeen)
-	stories := store.Bucket(tx, store.BucketStories)
+	seen := store.BoltBucket(tx, store.BucketSeen)
+	stories := store.BoltBucket(tx, store.BucketStories)
 	out := outcome{dups: map[string]int{}}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.Before(items[j].Published) })
 	for i := range items {
@@ -242,8 +242,8 @@ func putStory(b *bolt.Bucket, s *Story) error {
 // the next key.
 func pruneSeen(tx *bolt.Tx, cutoff time.Time) (int, error) {
 	n := 0
-	for _, name := range []string{store.BucketSeen, store.BucketStories} {
-		b := store.Bucket(tx, name)
+	for _, name := range []store.BucketName{store.BucketSeen, store.BucketStories} {
+		b := store.BoltBucket(tx, name)
 		var stale [][]byte
 		err := b.ForEach(func(k, v []byte) error {
 			if len(v) >= 8 && int64(binary.BigEndian.Uint64(v)) < cutoff.UnixNano() {

@@ -217,7 +217,7 @@ func durationOr(ds ...time.Duration) time.Duration {
 func (s *Service) Prune() (int, error) {
 	cutoff := s.now().Add(-s.news.SeenRetention.D())
 	n := 0
-	err := s.store.Update(func(tx *bolt.Tx) error {
+	err := s.store.UpdateBolt(func(tx *bolt.Tx) error {
 		a, err := pruneSeen(tx, cutoff)
 		if err != nil {
 			return err

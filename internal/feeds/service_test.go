@@ -76,9 +76,9 @@ feeds:
 	h.server.set("/desk.xml", reply{body: rssBody([3]string{"a1", "Neodymium output rises at Texas plant", "Wed, 26 Aug 2026 10:00:00 GMT"})})
 	h.poll(h.source(svc, "desk"))
 	count := func() (n int) {
-		h.store.View(func(tx *bolt.Tx) error {
-			for _, b := range []string{store.BucketSeen, store.BucketStories} {
-				n += store.Bucket(tx, b).Stats().KeyN
+		h.store.ViewBolt(func(tx *bolt.Tx) error {
+			for _, b := range []store.BucketName{store.BucketSeen, store.BucketStories} {
+				n += store.BoltBucket(tx, b).Stats().KeyN
 			}
 			return nil
 		})
@@ -117,8 +117,8 @@ func TestOnlyMatchedStoriesKept(t *testing.T) {
 		t.Fatalf("stories %v, want the matched neodymium one, then the dividend", titles(got))
 	}
 	var kept []string
-	h.store.View(func(tx *bolt.Tx) error {
-		return store.Bucket(tx, store.BucketStories).ForEach(func(k, _ []byte) error {
+	h.store.ViewBolt(func(tx *bolt.Tx) error {
+		return store.BoltBucket(tx, store.BucketStories).ForEach(func(k, _ []byte) error {
 			kept = append(kept, string(k))
 			return nil
 		})

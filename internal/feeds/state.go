@@ -79,8 +79,8 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 // loadFeedState reads a feed's state.
 func loadFeedState(st *store.Store, feed string) (feedState, error) {
 	var fs feedState
-	err := st.View(func(tx *bolt.Tx) error {
-		getJSON(store.Bucket(tx, store.BucketFeedState), feedStateKey(feed), &fs)
+	err := st.ViewBolt(func(tx *bolt.Tx) error {
+		getJSON(store.BoltBucket(tx, store.BucketFeedState), feedStateKey(feed), &fs)
 		return nil
 	})
 	return fs, err
@@ -89,16 +89,16 @@ func loadFeedState(st *store.Store, feed string) (feedState, error) {
 // saveFeedState writes a feed's state, in a commit shared with the other
 // feeds polled at the same moment.
 func saveFeedState(st *store.Store, feed string, fs feedState) error {
-	return st.Batch(func(tx *bolt.Tx) error {
-		return putJSON(store.Bucket(tx, store.BucketFeedState), feedStateKey(feed), fs)
+	return st.BatchBolt(func(tx *bolt.Tx) error {
+		return putJSON(store.BoltBucket(tx, store.BucketFeedState), feedStateKey(feed), fs)
 	})
 }
 
 // loadURLState reads one URL's state.
 func loadURLState(st *store.Store, feed, url string) (urlState, error) {
 	var us urlState
-	err := st.View(func(tx *bolt.Tx) error {
-		getJSON(store.Bucket(tx, store.BucketFeedState), urlStateKey(feed, url), &us)
+	err := st.ViewBolt(func(tx *bolt.Tx) error {
+		getJSON(store.BoltBucket(tx, store.BucketFeedState), urlStateKey(feed, url), &us)
 		return nil
 	})
 	return us, err
@@ -108,7 +108,7 @@ func loadURLState(st *store.Store, feed, url string) (urlState, error) {
 // body hash commit together with the seen-set entries of the same body: a
 // crash between them can never skip items.
 func putURLState(tx *bolt.Tx, feed, url string, us urlState) error {
-	if err := putJSON(store.Bucket(tx, store.BucketFeedState), urlStateKey(feed, url), us); err != nil {
+	if err := putJSON(store.BoltBucket(tx, store.BucketFeedState), urlStateKey(feed, url), us); err != nil {
 		return fmt.Errorf("save state of %q: %w", feed, err)
 	}
 	return nil
@@ -117,7 +117,7 @@ func putURLState(tx *bolt.Tx, feed, url string, us urlState) error {
 // pruneFeedState deletes URL states untouched since before cutoff: feeds
 // and tickers removed from the configuration.
 func pruneFeedState(tx *bolt.Tx, cutoff time.Time) (int, error) {
-	b := store.Bucket(tx, store.BucketFeedState)
+	b := store.BoltBucket(tx, store.BucketFeedState)
 	var stale [][]byte
 	c := b.Cursor()
 	prefix := []byte(prefixURLState)

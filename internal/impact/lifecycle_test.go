@@ -88,8 +88,8 @@ func TestPruneByRetention(t *testing.T) {
 		t.Errorf("events after pruning (-want +got):\n%s", diff)
 	}
 	keys := map[string]int{}
-	err := h.st.View(func(tx *bolt.Tx) error {
-		root := store.Bucket(tx, store.BucketImpact)
+	err := h.st.ViewBolt(func(tx *bolt.Tx) error {
+		root := store.BoltBucket(tx, store.BucketImpact)
 		for _, b := range [][]byte{bucketWindows, bucketIndex, bucketPending, bucketFired, bucketCooldown} {
 			keys[string(b)] = root.Bucket(b).Stats().KeyN
 		}

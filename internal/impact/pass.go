@@ -66,7 +66,7 @@ func (e *Engine) run(ctx context.Context, p *pass) error {
 	}
 	var sent []sentFollowUp
 	var pending int
-	err = e.st.Update(func(tx *bolt.Tx) error {
+	err = e.st.UpdateBolt(func(tx *bolt.Tx) error {
 		sent = sent[:0]
 		bs, err := openBuckets(tx)
 		if err != nil {

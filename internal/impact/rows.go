@@ -37,8 +37,8 @@ func (e *Engine) Rows(since time.Time, ticker string, limit int) ([]Event, error
 // does not decode is left out.
 func ReadEvents(st *store.Store, q Query) ([]Event, error) {
 	var out []Event
-	err := st.View(func(tx *bolt.Tx) error {
-		b := store.Bucket(tx, store.BucketImpact).Bucket(bucketWindows)
+	err := st.ViewBolt(func(tx *bolt.Tx) error {
+		b := store.BoltBucket(tx, store.BucketImpact).Bucket(bucketWindows)
 		if b == nil {
 			return nil
 		}

@@ -42,7 +42,7 @@ type buckets struct {
 
 // openBuckets returns the nested buckets, creating them in a writable tx.
 func openBuckets(tx *bolt.Tx) (buckets, error) {
-	root := store.Bucket(tx, store.BucketImpact)
+	root := store.BoltBucket(tx, store.BucketImpact)
 	var bs buckets
 	for _, x := range []struct {
 		name []byte
@@ -132,7 +132,7 @@ type stored struct {
 func (e *Engine) loadPending() ([]*stored, error) {
 	var out []*stored
 	var bad [][]byte
-	err := e.st.View(func(tx *bolt.Tx) error {
+	err := e.st.ViewBolt(func(tx *bolt.Tx) error {
 		bs, err := openBuckets(tx)
 		if err != nil || bs.pending == nil {
 			return err
@@ -153,7 +153,7 @@ func (e *Engine) loadPending() ([]*stored, error) {
 	}
 	if len(bad) > 0 {
 		e.log.Error("Dropped undecodable impact windows", zap.Int("windows", len(bad)))
-		err = e.st.Update(func(tx *bolt.Tx) error {
+		err = e.st.UpdateBolt(func(tx *bolt.Tx) error {
 			bs, err := openBuckets(tx)
 			if err != nil {
 				return err
@@ -171,7 +171,7 @@ func (e *Engine) loadPending() ([]*stored, error) {
 
 // countPending is the number of windows still being measured.
 func countPending(tx *bolt.Tx) int {
-	b := store.Bucket(tx, store.BucketImpact).Bucket(bucketPending)
+	b := store.BoltBucket(tx, store.BucketImpact).Bucket(bucketPending)
 	n := 0
 	if b != nil {
 		// Not Stats().KeyN: it counts committed pages, not this tx's writes.

@@ -127,7 +127,7 @@ func TestCrashLoop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("store after SIGKILL: %v", err)
 	}
-	err = st.View(func(tx *bolt.Tx) error {
+	err = st.ViewBolt(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			return err
 		}

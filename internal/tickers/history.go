@@ -48,8 +48,8 @@ func (h *History) Append(quotes ...Quote) error {
 	if len(quotes) == 0 {
 		return nil
 	}
-	return h.st.Update(func(tx *bolt.Tx) error {
-		root := store.Bucket(tx, store.BucketQuotes)
+	return h.st.UpdateBolt(func(tx *bolt.Tx) error {
+		root := store.BoltBucket(tx, store.BucketQuotes)
 		for _, q := range quotes {
 			p := Point{Time: q.QuoteTime, Price: q.Price, PreviousClose: q.PreviousClose, Volume: q.Volume,
 				Source: q.Source, MarketState: q.MarketState, FetchedAt: q.FetchedAt}
@@ -143,8 +143,8 @@ func (h *History) MoveOver(symbol string, window time.Duration, now time.Time) (
 func (h *History) Prune(now time.Time) (int, error) {
 	cutoff := timeKey(now.Add(-h.retention))
 	n := 0
-	err := h.st.Update(func(tx *bolt.Tx) error {
-		root := store.Bucket(tx, store.BucketQuotes)
+	err := h.st.UpdateBolt(func(tx *bolt.Tx) error {
+		root := store.BoltBucket(tx, store.BucketQuotes)
 		var empty [][]byte
 		err := root.ForEachBucket(func(name []byte) error {
 			b := root.Bucket(name)
@@ -182,8 +182,8 @@ func (h *History) Prune(now time.Time) (int, error) {
 
 // view runs fn over symbol's bucket, if it exists.
 func (h *History) view(symbol string, fn func(c *bolt.Cursor) error) error {
-	err := h.st.View(func(tx *bolt.Tx) error {
-		b := store.Bucket(tx, store.BucketQuotes).Bucket([]byte(symbol))
+	err := h.st.ViewBolt(func(tx *bolt.Tx) error {
+		b := store.BoltBucket(tx, store.BucketQuotes).Bucket([]byte(symbol))
 		if b == nil {
 			return nil
 		}

@@ -184,7 +184,7 @@ func (e *Engine) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.st.Update(fn)
+	return e.st.UpdateBolt(fn)
 }
 
 // suppressed counts one alert held back, once tx commits.

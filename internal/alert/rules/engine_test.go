@@ -168,7 +168,7 @@ func (e *Engine) mustEpisode(t *testing.T, rule, subject, cond string) *episode 
 	t.Helper()
 	var ep episode
 	var ok bool
-	if err := e.st.View(func(tx *bolt.Tx) error {
+	if err := e.st.ViewBolt(func(tx *bolt.Tx) error {
 		ok = getJSON(bucket(tx), episodeKey(rule, subject, cond), &ep)
 		return nil
 	}); err != nil || !ok {

@@ -101,7 +101,7 @@ func (e *Engine) stillHealthy(source string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	healthy := false
-	_ = e.st.View(func(tx *bolt.Tx) error {
+	_ = e.st.ViewBolt(func(tx *bolt.Tx) error {
 		b := bucket(tx)
 		var st sourceState
 		getJSON(b, key(prefixSource, source), &st)

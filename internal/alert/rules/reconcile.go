@@ -18,7 +18,7 @@ import (
 // lets their subject through. Left alone, they would
 // never clear, and Alertmanager would show them firing for ever.
 func (e *Engine) reconcile(now time.Time) error {
-	return e.st.Update(func(tx *bolt.Tx) error {
+	return e.st.UpdateBolt(func(tx *bolt.Tx) error {
 		type stale struct {
 			k    []byte
 			name string

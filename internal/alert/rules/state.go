@@ -88,7 +88,7 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 	return nil
 }
 
-func bucket(tx *bolt.Tx) *bolt.Bucket { return store.Bucket(tx, store.BucketAlertState) }
+func bucket(tx *bolt.Tx) *bolt.Bucket { return store.BoltBucket(tx, store.BucketAlertState) }
 
 // scan calls fn for every key with prefix, in key order. fn may not
 // modify the bucket; collect keys and change them afterwards.
