@@ -14,8 +14,9 @@
 // retention, so freed pages are reused rather than grown.
 //
 // Domain packages own their keys and encodings inside the buckets this
-// package creates; this package owns the file, its lock, the schema version
-// and the migrations between versions.
+// package creates, and reach them only through Tx, Bucket and Cursor
+// (tx.go), never through bbolt itself; this package owns the file, its
+// lock, the schema version and the migrations between versions.
 package store
 
 import (
@@ -98,21 +99,6 @@ func (s *Store) Batch(fn func(tx *Tx) error) error { return s.count(s.db.Batch(w
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx *Tx) error) error { return s.db.View(wrap(fn)) }
 
-// UpdateBolt is Update for the callers not yet moved to Tx.
-//
-// Deprecated: transitional; use Update.
-func (s *Store) UpdateBolt(fn func(tx *bolt.Tx) error) error { return s.count(s.db.Update(fn)) }
-
-// BatchBolt is Batch for the callers not yet moved to Tx.
-//
-// Deprecated: transitional; use Batch.
-func (s *Store) BatchBolt(fn func(tx *bolt.Tx) error) error { return s.count(s.db.Batch(fn)) }
-
-// ViewBolt is View for the callers not yet moved to Tx.
-//
-// Deprecated: transitional; use View.
-func (s *Store) ViewBolt(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
-
 // Writes returns the write transactions committed since Open, as
 // monitord_store_write_transactions_total counts them.
 func (s *Store) Writes() uint64 { return s.writes.Load() }
@@ -145,17 +131,6 @@ func (s *Store) Check() error {
 
 // Close flushes and closes the database and releases the lock.
 func (s *Store) Close() error { return s.db.Close() }
-
-// BoltBucket returns the top-level bucket name inside tx.
-//
-// Deprecated: transitional; use Tx.Bucket.
-func BoltBucket(tx *bolt.Tx, name BucketName) *bolt.Bucket {
-	b := tx.Bucket([]byte(name))
-	if b == nil {
-		panic(fmt.Sprintf("store: bucket %q does not exist (missing migration?)", name))
-	}
-	return b
-}
 
 // RegisterMetrics exposes the store's size and transaction counts.
 func (s *Store) RegisterMetrics(reg prometheus.Registerer) error {

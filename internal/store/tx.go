@@ -13,6 +13,14 @@ import (
 // top-level bucket by its BucketName, never by an arbitrary string, and
 // cannot create, delete or rename top-level buckets: the migrations own
 // the layout.
+
+// BucketName names a top-level bucket made by the migrations: one of the
+// Bucket constants of this package. A string a domain package computed
+// does not convert to it implicitly, and Tx.Bucket panics on a name no
+// migration made.
+type BucketName string
+
+// Tx is a read-only (View) or read-write (Update, Batch) transaction.
 //
 // bbolt's rules hold unchanged. A Tx, and every Bucket and Cursor taken
 // from it, is valid only inside the function given to Store.Update, Batch
@@ -20,14 +28,9 @@ import (
 // function point into the memory-mapped file: they are valid only until
 // the transaction ends and must not be modified; copy them (bytes.Clone)
 // to keep them. Keys and values given to Put must not change until the
-// transaction ends.
-
-// BucketName names a top-level bucket made by the migrations. Tx.Bucket
-// takes only a BucketName, so the buckets a domain package can open are
-// the constants this package declares.
-type BucketName string
-
-// Tx is a read-only (View) or read-write (Update, Batch) transaction.
+// transaction ends. One goroutine must not hold a View and an Update open
+// at once: the write may have to remap the growing file, which waits for
+// every open read to end.
 type Tx struct {
 	tx *bolt.Tx
 }
