@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
@@ -73,7 +72,7 @@ func TestCrashChild(t *testing.T) {
 
 func outboxDepth(t *testing.T, st *store.Store) int {
 	n := 0
-	err := st.View(func(tx *bolt.Tx) error {
+	err := st.View(func(tx *store.Tx) error {
 		qs, err := queues(tx)
 		for _, eps := range qs {
 			for _, c := range eps {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
@@ -170,13 +169,13 @@ func (d *Dispatcher) ApplyConfig(receivers []config.Receiver) error {
 // Status, CreatedAt, ConditionID and ID when empty (see Identify). An alert
 // already queued for an endpoint (same ID) is not queued twice.
 func (d *Dispatcher) Enqueue(a *Alert, receivers ...string) error {
-	return d.st.Update(func(tx *bolt.Tx) error { return d.EnqueueTx(tx, a, receivers...) })
+	return d.st.Update(func(tx *store.Tx) error { return d.EnqueueTx(tx, a, receivers...) })
 }
 
 // EnqueueTx is Enqueue inside the caller's transaction, so the rules can
 // record "fired" state and queue the alert atomically. Workers are woken
 // when tx commits.
-func (d *Dispatcher) EnqueueTx(tx *bolt.Tx, a *Alert, receivers ...string) error {
+func (d *Dispatcher) EnqueueTx(tx *store.Tx, a *Alert, receivers ...string) error {
 	if len(receivers) == 0 {
 		return fmt.Errorf("enqueue alert of rule %q: %w", a.Rule, errNoReceivers)
 	}
@@ -224,7 +223,7 @@ func (d *Dispatcher) EnqueueTx(tx *bolt.Tx, a *Alert, receivers ...string) error
 // configured endpoint.
 func (d *Dispatcher) reportOrphans(current map[string][]*endpoint) {
 	var qs map[string]map[string]int
-	if err := d.st.View(func(tx *bolt.Tx) (err error) { qs, err = queues(tx); return err }); err != nil {
+	if err := d.st.View(func(tx *store.Tx) (err error) { qs, err = queues(tx); return err }); err != nil {
 		d.log.Error("Cannot read the outbox", zap.NamedError("err", err))
 		return
 	}
@@ -250,7 +249,7 @@ func (d *Dispatcher) outboxStats() []queueStat {
 	names := slices.Sorted(maps.Keys(rcvs))
 	now := d.clock.Now()
 	var out []queueStat
-	err := d.st.View(func(tx *bolt.Tx) error {
+	err := d.st.View(func(tx *store.Tx) error {
 		for _, name := range names {
 			s := queueStat{receiver: name}
 			for _, ep := range rcvs[name] {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/monitord/monitord/internal/store"
 )
 
@@ -43,8 +41,8 @@ type entry struct {
 
 // endpointBucket returns the queue bucket of (receiver, endpoint), creating
 // it when tx is writable, or nil when it does not exist.
-func endpointBucket(tx *bolt.Tx, receiver, endpoint string) (*bolt.Bucket, error) {
-	root := store.Bucket(tx, store.BucketOutbox)
+func endpointBucket(tx *store.Tx, receiver, endpoint string) (*store.Bucket, error) {
+	root := tx.Bucket(store.BucketOutbox)
 	if !tx.Writable() {
 		r := root.Bucket([]byte(receiver))
 		if r == nil {
@@ -70,7 +68,7 @@ func endpointBucket(tx *bolt.Tx, receiver, endpoint string) (*bolt.Bucket, error
 
 // putTx appends rec to the endpoint's queue unless its alert is queued
 // there already, and reports whether it added it.
-func putTx(tx *bolt.Tx, receiver, endpoint string, rec record) (bool, error) {
+func putTx(tx *store.Tx, receiver, endpoint string, rec record) (bool, error) {
 	b, err := endpointBucket(tx, receiver, endpoint)
 	if err != nil {
 		return false, fmt.Errorf("outbox bucket of receiver %q: %w", receiver, err)
@@ -98,7 +96,7 @@ func putTx(tx *bolt.Tx, receiver, endpoint string, rec record) (bool, error) {
 // peek returns up to n records from the head of the endpoint's queue.
 func peek(st *store.Store, receiver, endpoint string, n int) ([]entry, error) {
 	var out []entry
-	err := st.View(func(tx *bolt.Tx) error {
+	err := st.View(func(tx *store.Tx) error {
 		b, err := endpointBucket(tx, receiver, endpoint)
 		if b == nil || err != nil {
 			return err
@@ -119,7 +117,7 @@ func peek(st *store.Store, receiver, endpoint string, n int) ([]entry, error) {
 // remove deletes entries (acknowledged, refused or expired) from the queue
 // in one transaction. Removing what is already gone is not an error.
 func remove(st *store.Store, receiver, endpoint string, es []entry) error {
-	return st.Update(func(tx *bolt.Tx) error {
+	return st.Update(func(tx *store.Tx) error {
 		b, err := endpointBucket(tx, receiver, endpoint)
 		if err != nil {
 			return err
@@ -140,7 +138,7 @@ func remove(st *store.Store, receiver, endpoint string, es []entry) error {
 }
 
 // statTx counts the endpoint's queue and returns its oldest enqueue time.
-func statTx(tx *bolt.Tx, receiver, endpoint string) (n int, oldest time.Time, err error) {
+func statTx(tx *store.Tx, receiver, endpoint string) (n int, oldest time.Time, err error) {
 	b, err := endpointBucket(tx, receiver, endpoint)
 	if b == nil || err != nil {
 		return 0, time.Time{}, err
@@ -162,9 +160,9 @@ func statTx(tx *bolt.Tx, receiver, endpoint string) (n int, oldest time.Time, er
 }
 
 // queues lists every (receiver, endpoint) queue with entries.
-func queues(tx *bolt.Tx) (map[string]map[string]int, error) {
+func queues(tx *store.Tx) (map[string]map[string]int, error) {
 	out := map[string]map[string]int{}
-	root := store.Bucket(tx, store.BucketOutbox)
+	root := tx.Bucket(store.BucketOutbox)
 	err := root.ForEachBucket(func(rk []byte) error {
 		r := root.Bucket(rk)
 		return r.ForEachBucket(func(ek []byte) error {

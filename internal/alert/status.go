@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/monitord/monitord/internal/store"
 )
 
 // ReceiverStatus is one receiver's delivery state, for status pages and
@@ -53,7 +53,7 @@ func (d *Dispatcher) Status() []ReceiverStatus {
 	d.mu.RUnlock()
 	now := d.clock.Now()
 	var out []ReceiverStatus
-	err := d.st.View(func(tx *bolt.Tx) error {
+	err := d.st.View(func(tx *store.Tx) error {
 		for _, name := range slices.Sorted(maps.Keys(rcvs)) {
 			s := ReceiverStatus{Name: name}
 			for _, ep := range rcvs[name] {

@@ -6,8 +6,9 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
+
+	"github.com/monitord/monitord/internal/store"
 )
 
 // sdNotify tells systemd (Type=notify) about the daemon's state. Outside
@@ -35,7 +36,7 @@ func (a *App) healthy() bool {
 	if !a.ready.Load() || !a.sched.Running() {
 		return false
 	}
-	return a.store.View(func(*bolt.Tx) error { return nil }) == nil
+	return a.store.View(func(*store.Tx) error { return nil }) == nil
 }
 
 // watchdog pings systemd's watchdog at half its interval while healthy,

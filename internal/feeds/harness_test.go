@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -283,8 +282,8 @@ func (h *harness) storedStory(id string) Story {
 	h.t.Helper()
 	var s Story
 	var ok bool
-	h.store.View(func(tx *bolt.Tx) error {
-		s, ok = getStory(store.Bucket(tx, store.BucketStories), id)
+	h.store.View(func(tx *store.Tx) error {
+		s, ok = getStory(tx.Bucket(store.BucketStories), id)
 		return nil
 	})
 	if !ok {

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/monitord/monitord/internal/store"
 )
 
@@ -25,8 +23,8 @@ const prefixPending = "p\x00"
 func pendingKey(id string) []byte { return []byte(prefixPending + id) }
 
 // putPending marks story s pending inside tx.
-func putPending(tx *bolt.Tx, s *Story) error {
-	return store.Bucket(tx, store.BucketFeedState).Put(pendingKey(s.ID),
+func putPending(tx *store.Tx, s *Story) error {
+	return tx.Bucket(store.BucketFeedState).Put(pendingKey(s.ID),
 		binary.BigEndian.AppendUint64(nil, uint64(s.FirstSeen.UnixNano())))
 }
 
@@ -34,9 +32,9 @@ func putPending(tx *bolt.Tx, s *Story) error {
 // were reported by a poll but not yet marked Handled, oldest first.
 func (s *Service) Unhandled(cutoff time.Time) ([]Story, error) {
 	var out []Story
-	err := s.store.View(func(tx *bolt.Tx) error {
-		stories := store.Bucket(tx, store.BucketStories)
-		c := store.Bucket(tx, store.BucketFeedState).Cursor()
+	err := s.store.View(func(tx *store.Tx) error {
+		stories := tx.Bucket(store.BucketStories)
+		c := tx.Bucket(store.BucketFeedState).Cursor()
 		prefix := []byte(prefixPending)
 		for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == prefixPending; k, v = c.Next() {
 			if len(v) < 8 || int64(binary.BigEndian.Uint64(v)) >= cutoff.UnixNano() {
@@ -61,8 +59,8 @@ func (s *Service) Handled(ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.store.Batch(func(tx *bolt.Tx) error {
-		b := store.Bucket(tx, store.BucketFeedState)
+	err := s.store.Batch(func(tx *store.Tx) error {
+		b := tx.Bucket(store.BucketFeedState)
 		for _, id := range ids {
 			if err := b.Delete(pendingKey(id)); err != nil {
 				return err
@@ -78,8 +76,8 @@ func (s *Service) Handled(ids ...string) error {
 
 // prunePending forgets pending marks first seen before cutoff: their
 // stories are pruned with the seen-set.
-func prunePending(tx *bolt.Tx, cutoff time.Time) (int, error) {
-	b := store.Bucket(tx, store.BucketFeedState)
+func prunePending(tx *store.Tx, cutoff time.Time) (int, error) {
+	b := tx.Bucket(store.BucketFeedState)
 	var stale [][]byte
 	c := b.Cursor()
 	prefix := []byte(prefixPending)

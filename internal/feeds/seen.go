@@ -9,8 +9,6 @@ import (
 	"sort"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/monitord/monitord/internal/feeds/match"
 	"github.com/monitord/monitord/internal/store"
 )
@@ -79,9 +77,9 @@ type outcome struct {
 // any time within retention, or its story key (the normalised headline)
 // was first seen within the dedup window; a known item from a feed the
 // story does not list yet is appended to the story's sources.
-func (r *recorder) record(tx *bolt.Tx, items []Item) (outcome, error) {
-	seen := store.Bucket(tx, store.BucketSeen)
-	stories := store.Bucket(tx, store.BucketStories)
+func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
+	seen := tx.Bucket(store.BucketSeen)
+	stories := tx.Bucket(store.BucketStories)
 	out := outcome{dups: map[string]int{}}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.Before(items[j].Published) })
 	for i := range items {
@@ -169,7 +167,7 @@ func (r *recorder) record(tx *bolt.Tx, items []Item) (outcome, error) {
 // expiry. An item a feed keeps listing for longer than the retention would
 // otherwise expire and come back as new; refreshing only past half-way
 // keeps the writes rare.
-func (r *recorder) refresh(seen *bolt.Bucket, key []byte, first time.Time, sid string) error {
+func (r *recorder) refresh(seen *store.Bucket, key []byte, first time.Time, sid string) error {
 	if r.now.Sub(first) <= r.retention/2 {
 		return nil
 	}
@@ -178,7 +176,7 @@ func (r *recorder) refresh(seen *bolt.Bucket, key []byte, first time.Time, sid s
 
 // known records the keys of an item whose story exists and adds the item's
 // feed to the story's sources when the story is matched (kept).
-func (r *recorder) known(seen, stories *bolt.Bucket, it *Item, sid string, keys ...[]byte) error {
+func (r *recorder) known(seen, stories *store.Bucket, it *Item, sid string, keys ...[]byte) error {
 	val := seenValue(r.now, sid)
 	for _, k := range keys {
 		if k != nil {
@@ -217,7 +215,7 @@ func (r *recorder) newStory(it *Item, id string) Story {
 	}
 }
 
-func getStory(b *bolt.Bucket, id string) (Story, bool) {
+func getStory(b *store.Bucket, id string) (Story, bool) {
 	raw := b.Get([]byte(id))
 	if len(raw) < 8 {
 		return Story{}, false
@@ -229,7 +227,7 @@ func getStory(b *bolt.Bucket, id string) (Story, bool) {
 	return s, true
 }
 
-func putStory(b *bolt.Bucket, s *Story) error {
+func putStory(b *store.Bucket, s *Story) error {
 	raw, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode story: %w", err)
@@ -240,10 +238,10 @@ func putStory(b *bolt.Bucket, s *Story) error {
 // pruneSeen deletes seen-set entries and stories first seen before cutoff.
 // It collects keys before deleting: deleting under a bbolt cursor can skip
 // the next key.
-func pruneSeen(tx *bolt.Tx, cutoff time.Time) (int, error) {
+func pruneSeen(tx *store.Tx, cutoff time.Time) (int, error) {
 	n := 0
-	for _, name := range []string{store.BucketSeen, store.BucketStories} {
-		b := store.Bucket(tx, name)
+	for _, name := range []store.BucketName{store.BucketSeen, store.BucketStories} {
+		b := tx.Bucket(name)
 		var stale [][]byte
 		err := b.ForEach(func(k, v []byte) error {
 			if len(v) >= 8 && int64(binary.BigEndian.Uint64(v)) < cutoff.UnixNano() {

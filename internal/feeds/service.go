@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
@@ -251,7 +250,7 @@ func durationOr(ds ...time.Duration) time.Duration {
 func (s *Service) Prune() (int, error) {
 	cutoff := s.now().Add(-s.news.SeenRetention.D())
 	n := 0
-	err := s.store.Update(func(tx *bolt.Tx) error {
+	err := s.store.Update(func(tx *store.Tx) error {
 		a, err := pruneSeen(tx, cutoff)
 		if err != nil {
 			return err

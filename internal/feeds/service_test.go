@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds/match"
@@ -77,9 +76,9 @@ feeds:
 	h.server.set("/desk.xml", reply{body: rssBody([3]string{"a1", "Neodymium output rises at Texas plant", "Wed, 26 Aug 2026 10:00:00 GMT"})})
 	h.poll(h.source(svc, "desk"))
 	count := func() (n int) {
-		h.store.View(func(tx *bolt.Tx) error {
-			for _, b := range []string{store.BucketSeen, store.BucketStories} {
-				n += store.Bucket(tx, b).Stats().KeyN
+		h.store.View(func(tx *store.Tx) error {
+			for _, b := range []store.BucketName{store.BucketSeen, store.BucketStories} {
+				tx.Bucket(b).ForEach(func(_, _ []byte) error { n++; return nil })
 			}
 			return nil
 		})
@@ -118,8 +117,8 @@ func TestOnlyMatchedStoriesKept(t *testing.T) {
 		t.Fatalf("stories %v, want the matched neodymium one, then the dividend", titles(got))
 	}
 	var kept []string
-	h.store.View(func(tx *bolt.Tx) error {
-		return store.Bucket(tx, store.BucketStories).ForEach(func(k, _ []byte) error {
+	h.store.View(func(tx *store.Tx) error {
+		return tx.Bucket(store.BucketStories).ForEach(func(k, _ []byte) error {
 			kept = append(kept, string(k))
 			return nil
 		})

@@ -12,10 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/upstream"
 )
 
@@ -233,7 +233,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		us.Touched = now
 		// Batch: the polls of many feeds share one commit (and one fsync)
 		// instead of queueing for the store's write lock one by one.
-		err := st.Batch(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, us) })
+		err := st.Batch(func(tx *store.Tx) error { return putURLState(tx, name, t.url, us) })
 		s.cacheURL(t.url, us, err)
 		return nil, err
 	}
@@ -254,7 +254,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	// Batched with other feeds' writes; if bbolt runs the function again
 	// (another function of the batch failed), the first run was rolled
 	// back, so the second records the same.
-	err = st.Batch(func(tx *bolt.Tx) error {
+	err = st.Batch(func(tx *store.Tx) error {
 		o, err := rec.record(tx, items)
 		if err != nil {
 			return err
@@ -333,7 +333,7 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 	}
 	us.LastReason, us.Touched = reason, s.svc.now()
 	next := *us
-	uerr := s.svc.store.Batch(func(tx *bolt.Tx) error { return putURLState(tx, name, t.url, next) })
+	uerr := s.svc.store.Batch(func(tx *store.Tx) error { return putURLState(tx, name, t.url, next) })
 	s.cacheURL(t.url, next, uerr)
 	if uerr != nil {
 		return errors.Join(err, uerr)

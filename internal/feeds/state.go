@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/monitord/monitord/internal/store"
 )
 
@@ -62,13 +60,13 @@ func urlStateKey(feed, url string) []byte { return []byte(prefixURLState + feed 
 // getJSON decodes the value at key into v, leaving v alone when the key is
 // missing or holds something unreadable (state is advisory: losing it costs
 // one unconditional fetch or one priming poll, never correctness).
-func getJSON(b *bolt.Bucket, key []byte, v any) {
+func getJSON(b *store.Bucket, key []byte, v any) {
 	if raw := b.Get(key); raw != nil {
 		_ = json.Unmarshal(raw, v)
 	}
 }
 
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
+func putJSON(b *store.Bucket, key []byte, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -79,8 +77,8 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 // loadFeedState reads a feed's state.
 func loadFeedState(st *store.Store, feed string) (feedState, error) {
 	var fs feedState
-	err := st.View(func(tx *bolt.Tx) error {
-		getJSON(store.Bucket(tx, store.BucketFeedState), feedStateKey(feed), &fs)
+	err := st.View(func(tx *store.Tx) error {
+		getJSON(tx.Bucket(store.BucketFeedState), feedStateKey(feed), &fs)
 		return nil
 	})
 	return fs, err
@@ -89,16 +87,16 @@ func loadFeedState(st *store.Store, feed string) (feedState, error) {
 // saveFeedState writes a feed's state, in a commit shared with the other
 // feeds polled at the same moment.
 func saveFeedState(st *store.Store, feed string, fs feedState) error {
-	return st.Batch(func(tx *bolt.Tx) error {
-		return putJSON(store.Bucket(tx, store.BucketFeedState), feedStateKey(feed), fs)
+	return st.Batch(func(tx *store.Tx) error {
+		return putJSON(tx.Bucket(store.BucketFeedState), feedStateKey(feed), fs)
 	})
 }
 
 // loadURLState reads one URL's state.
 func loadURLState(st *store.Store, feed, url string) (urlState, error) {
 	var us urlState
-	err := st.View(func(tx *bolt.Tx) error {
-		getJSON(store.Bucket(tx, store.BucketFeedState), urlStateKey(feed, url), &us)
+	err := st.View(func(tx *store.Tx) error {
+		getJSON(tx.Bucket(store.BucketFeedState), urlStateKey(feed, url), &us)
 		return nil
 	})
 	return us, err
@@ -107,8 +105,8 @@ func loadURLState(st *store.Store, feed, url string) (urlState, error) {
 // putURLState writes one URL's state inside tx, so that validators and the
 // body hash commit together with the seen-set entries of the same body: a
 // crash between them can never skip items.
-func putURLState(tx *bolt.Tx, feed, url string, us urlState) error {
-	if err := putJSON(store.Bucket(tx, store.BucketFeedState), urlStateKey(feed, url), us); err != nil {
+func putURLState(tx *store.Tx, feed, url string, us urlState) error {
+	if err := putJSON(tx.Bucket(store.BucketFeedState), urlStateKey(feed, url), us); err != nil {
 		return fmt.Errorf("save state of %q: %w", feed, err)
 	}
 	return nil
@@ -116,8 +114,8 @@ func putURLState(tx *bolt.Tx, feed, url string, us urlState) error {
 
 // pruneFeedState deletes URL states untouched since before cutoff: feeds
 // and tickers removed from the configuration.
-func pruneFeedState(tx *bolt.Tx, cutoff time.Time) (int, error) {
-	b := store.Bucket(tx, store.BucketFeedState)
+func pruneFeedState(tx *store.Tx, cutoff time.Time) (int, error) {
+	b := tx.Bucket(store.BucketFeedState)
 	var stale [][]byte
 	c := b.Cursor()
 	prefix := []byte(prefixURLState)

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
@@ -119,7 +118,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		}
 	}
 	e.m.initialize(e.symbols, horizons, rules)
-	if err := e.st.View(func(tx *bolt.Tx) error { e.m.pending.Set(float64(countPending(tx))); return nil }); err != nil {
+	if err := e.st.View(func(tx *store.Tx) error { e.m.pending.Set(float64(countPending(tx))); return nil }); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -135,7 +134,7 @@ func (e *Engine) OnStories(ctx context.Context, stories []feeds.Story) error {
 	now := e.now()
 	var opened []string
 	var pending int
-	err := e.st.Update(func(tx *bolt.Tx) error {
+	err := e.st.Update(func(tx *store.Tx) error {
 		opened = opened[:0]
 		defer func() { pending = countPending(tx) }()
 		bs, err := openBuckets(tx)
@@ -206,7 +205,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	if now.Sub(e.lastPrune) >= pruneEvery {
 		e.lastPrune = now
 		var n int
-		perr := e.st.Update(func(tx *bolt.Tx) error {
+		perr := e.st.Update(func(tx *store.Tx) error {
 			var err error
 			n, err = prune(tx, now.Add(-e.cfg.Retention.D()))
 			return err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
@@ -99,7 +98,7 @@ type fakeAlerts struct {
 	sent []sentAlert
 }
 
-func (f *fakeAlerts) EnqueueTx(_ *bolt.Tx, a *alert.Alert, receivers ...string) error {
+func (f *fakeAlerts) EnqueueTx(_ *store.Tx, a *alert.Alert, receivers ...string) error {
 	a.Identify()
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds"
@@ -88,10 +87,13 @@ func TestPruneByRetention(t *testing.T) {
 		t.Errorf("events after pruning (-want +got):\n%s", diff)
 	}
 	keys := map[string]int{}
-	err := h.st.View(func(tx *bolt.Tx) error {
-		root := store.Bucket(tx, store.BucketImpact)
+	err := h.st.View(func(tx *store.Tx) error {
+		root := tx.Bucket(store.BucketImpact)
 		for _, b := range [][]byte{bucketWindows, bucketIndex, bucketPending, bucketFired, bucketCooldown} {
-			keys[string(b)] = root.Bucket(b).Stats().KeyN
+			keys[string(b)] = 0
+			if err := root.Bucket(b).ForEach(func(_, _ []byte) error { keys[string(b)]++; return nil }); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

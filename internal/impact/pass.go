@@ -7,9 +7,9 @@ import (
 	"math"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
+	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
 
@@ -66,7 +66,7 @@ func (e *Engine) run(ctx context.Context, p *pass) error {
 	}
 	var sent []sentFollowUp
 	var pending int
-	err = e.st.Update(func(tx *bolt.Tx) error {
+	err = e.st.Update(func(tx *store.Tx) error {
 		sent = sent[:0]
 		bs, err := openBuckets(tx)
 		if err != nil {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/monitord/monitord/internal/store"
 )
 
@@ -37,8 +35,8 @@ func (e *Engine) Rows(since time.Time, ticker string, limit int) ([]Event, error
 // does not decode is left out.
 func ReadEvents(st *store.Store, q Query) ([]Event, error) {
 	var out []Event
-	err := st.View(func(tx *bolt.Tx) error {
-		b := store.Bucket(tx, store.BucketImpact).Bucket(bucketWindows)
+	err := st.View(func(tx *store.Tx) error {
+		b := tx.Bucket(store.BucketImpact).Bucket(bucketWindows)
 		if b == nil {
 			return nil
 		}

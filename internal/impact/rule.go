@@ -7,25 +7,25 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/store"
 )
 
 // Enqueuer queues an alert inside the caller's transaction, so that the
 // follow-up and the record that it was sent commit together; it is
 // satisfied by *alert.Dispatcher.
 type Enqueuer interface {
-	EnqueueTx(tx *bolt.Tx, a *alert.Alert, receivers ...string) error
+	EnqueueTx(tx *store.Tx, a *alert.Alert, receivers ...string) error
 }
 
 // EnqueuerFunc adapts a function to Enqueuer (replay prints instead).
-type EnqueuerFunc func(tx *bolt.Tx, a *alert.Alert, receivers ...string) error
+type EnqueuerFunc func(tx *store.Tx, a *alert.Alert, receivers ...string) error
 
 // EnqueueTx calls f.
-func (f EnqueuerFunc) EnqueueTx(tx *bolt.Tx, a *alert.Alert, receivers ...string) error {
+func (f EnqueuerFunc) EnqueueTx(tx *store.Tx, a *alert.Alert, receivers ...string) error {
 	return f(tx, a, receivers...)
 }
 
@@ -116,7 +116,7 @@ type sentFollowUp struct{ rule, story, ticker string }
 
 // followUp checks o against every impact rule and queues a follow-up for
 // each that matches and has not followed this story and ticker up yet.
-func (e *Engine) followUp(tx *bolt.Tx, bs buckets, o *observation, now time.Time) ([]sentFollowUp, error) {
+func (e *Engine) followUp(tx *store.Tx, bs buckets, o *observation, now time.Time) ([]sentFollowUp, error) {
 	if e.alerts == nil {
 		return nil, nil
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/store"
@@ -37,16 +36,16 @@ var (
 // buckets are the nested buckets of one transaction. In a read-only
 // transaction a bucket never written is nil.
 type buckets struct {
-	windows, index, pending, fired, cooldown *bolt.Bucket
+	windows, index, pending, fired, cooldown *store.Bucket
 }
 
 // openBuckets returns the nested buckets, creating them in a writable tx.
-func openBuckets(tx *bolt.Tx) (buckets, error) {
-	root := store.Bucket(tx, store.BucketImpact)
+func openBuckets(tx *store.Tx) (buckets, error) {
+	root := tx.Bucket(store.BucketImpact)
 	var bs buckets
 	for _, x := range []struct {
 		name []byte
-		dst  **bolt.Bucket
+		dst  **store.Bucket
 	}{{bucketWindows, &bs.windows}, {bucketIndex, &bs.index}, {bucketPending, &bs.pending},
 		{bucketFired, &bs.fired}, {bucketCooldown, &bs.cooldown}} {
 		b := root.Bucket(x.name)
@@ -132,7 +131,7 @@ type stored struct {
 func (e *Engine) loadPending() ([]*stored, error) {
 	var out []*stored
 	var bad [][]byte
-	err := e.st.View(func(tx *bolt.Tx) error {
+	err := e.st.View(func(tx *store.Tx) error {
 		bs, err := openBuckets(tx)
 		if err != nil || bs.pending == nil {
 			return err
@@ -153,7 +152,7 @@ func (e *Engine) loadPending() ([]*stored, error) {
 	}
 	if len(bad) > 0 {
 		e.log.Error("Dropped undecodable impact windows", zap.Int("windows", len(bad)))
-		err = e.st.Update(func(tx *bolt.Tx) error {
+		err = e.st.Update(func(tx *store.Tx) error {
 			bs, err := openBuckets(tx)
 			if err != nil {
 				return err
@@ -170,8 +169,8 @@ func (e *Engine) loadPending() ([]*stored, error) {
 }
 
 // countPending is the number of windows still being measured.
-func countPending(tx *bolt.Tx) int {
-	b := store.Bucket(tx, store.BucketImpact).Bucket(bucketPending)
+func countPending(tx *store.Tx) int {
+	b := tx.Bucket(store.BucketImpact).Bucket(bucketPending)
 	n := 0
 	if b != nil {
 		// Not Stats().KeyN: it counts committed pages, not this tx's writes.
@@ -187,7 +186,7 @@ func countPending(tx *bolt.Tx) int {
 // and pending entries, and follow-up and cooldown records older than
 // cutoff. It collects keys before deleting: deleting under a bbolt cursor
 // can skip the next key.
-func prune(tx *bolt.Tx, cutoff time.Time) (int, error) {
+func prune(tx *store.Tx, cutoff time.Time) (int, error) {
 	bs, err := openBuckets(tx)
 	if err != nil {
 		return 0, err
@@ -209,7 +208,7 @@ func prune(tx *bolt.Tx, cutoff time.Time) (int, error) {
 			}
 		}
 	}
-	for _, b := range []*bolt.Bucket{bs.fired, bs.cooldown} {
+	for _, b := range []*store.Bucket{bs.fired, bs.cooldown} {
 		var stale [][]byte
 		err := b.ForEach(func(k, v []byte) error {
 			if t, ok := valueTime(v); !ok || t.Before(cutoff) {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/configs"
@@ -240,7 +239,7 @@ type recorder struct {
 }
 
 // EnqueueTx records a once tx commits.
-func (r *recorder) EnqueueTx(tx *bolt.Tx, a *alert.Alert, receivers ...string) error {
+func (r *recorder) EnqueueTx(tx *store.Tx, a *alert.Alert, receivers ...string) error {
 	if r.next != nil {
 		if err := r.next.EnqueueTx(tx, a, receivers...); err != nil {
 			return err

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/store"
@@ -127,12 +126,7 @@ func TestCrashLoop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("store after SIGKILL: %v", err)
 	}
-	err = st.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			return err
-		}
-		return nil
-	})
+	err = st.Check()
 	st.Close()
 	if err != nil {
 		t.Errorf("store consistency check: %v", err)

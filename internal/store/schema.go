@@ -11,26 +11,26 @@ import (
 // Top-level buckets. Each belongs to one domain package, which owns the
 // keys and values inside it.
 const (
-	// BucketMeta holds the schema version.
-	BucketMeta = "meta"
+	// bucketMeta holds the schema version; only this package reads it.
+	bucketMeta BucketName = "meta"
 	// BucketSeen maps item keys (source id, canonical URL, title
 	// fingerprint) to when they were first seen (internal/feeds).
-	BucketSeen = "seen"
+	BucketSeen BucketName = "seen"
 	// BucketStories holds matched stories by id (internal/feeds).
-	BucketStories = "stories"
+	BucketStories BucketName = "stories"
 	// BucketFeedState holds per-source fetch state: validators, body hash,
 	// whether the source is primed (internal/feeds).
-	BucketFeedState = "feed_state"
+	BucketFeedState BucketName = "feed_state"
 	// BucketQuotes holds quote history, a nested bucket per symbol keyed by
 	// big-endian Unix nanoseconds (internal/tickers).
-	BucketQuotes = "quotes"
+	BucketQuotes BucketName = "quotes"
 	// BucketImpact holds news-impact windows (internal/impact).
-	BucketImpact = "impact"
+	BucketImpact BucketName = "impact"
 	// BucketAlertState holds cooldowns and fired conditions (internal/alert).
-	BucketAlertState = "alert_state"
+	BucketAlertState BucketName = "alert_state"
 	// BucketOutbox holds undelivered alerts, a nested bucket per receiver
 	// keyed by sequence (internal/alert).
-	BucketOutbox = "outbox"
+	BucketOutbox BucketName = "outbox"
 )
 
 // SchemaVersion is the version Open migrates to.
@@ -43,7 +43,7 @@ var keyVersion = []byte("schema_version")
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 -> 1: the initial buckets.
 	func(tx *bolt.Tx) error {
-		for _, n := range []string{BucketSeen, BucketStories, BucketFeedState, BucketQuotes,
+		for _, n := range []BucketName{BucketSeen, BucketStories, BucketFeedState, BucketQuotes,
 			BucketImpact, BucketAlertState, BucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(n)); err != nil {
 				return fmt.Errorf("create bucket %q: %w", n, err)
@@ -59,7 +59,7 @@ func (s *Store) migrate() error {
 	for {
 		var v uint64
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			meta, err := tx.CreateBucketIfNotExists([]byte(BucketMeta))
+			meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
 			if err != nil {
 				return err
 			}
@@ -91,7 +91,7 @@ func (s *Store) migrate() error {
 func (s *Store) Version() (uint64, error) {
 	var v uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if raw := tx.Bucket([]byte(BucketMeta)).Get(keyVersion); raw != nil {
+		if raw := tx.Bucket([]byte(bucketMeta)).Get(keyVersion); raw != nil {
 			v = binary.BigEndian.Uint64(raw)
 		}
 		return nil

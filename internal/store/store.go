@@ -14,8 +14,9 @@
 // retention, so freed pages are reused rather than grown.
 //
 // Domain packages own their keys and encodings inside the buckets this
-// package creates; this package owns the file, its lock, the schema version
-// and the migrations between versions.
+// package creates, and reach them only through Tx, Bucket and Cursor
+// (tx.go), never through bbolt itself; this package owns the file, its
+// lock, the schema version and the migrations between versions.
 package store
 
 import (
@@ -88,12 +89,15 @@ func (s *Store) Path() string { return s.path }
 
 // Update runs fn in a read-write transaction, committed (and fsynced) when
 // fn returns nil and rolled back otherwise.
-func (s *Store) Update(fn func(tx *bolt.Tx) error) error { return s.count(s.db.Update(fn)) }
+func (s *Store) Update(fn func(tx *Tx) error) error { return s.count(s.db.Update(wrap(fn))) }
 
 // Batch is Update for many small concurrent writers: bbolt folds calls made
 // at the same moment into one commit. fn may run more than once and must
 // be idempotent.
-func (s *Store) Batch(fn func(tx *bolt.Tx) error) error { return s.count(s.db.Batch(fn)) }
+func (s *Store) Batch(fn func(tx *Tx) error) error { return s.count(s.db.Batch(wrap(fn))) }
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(tx *Tx) error) error { return s.db.View(wrap(fn)) }
 
 // Writes returns the write transactions committed since Open, as
 // monitord_store_write_transactions_total counts them.
@@ -108,21 +112,25 @@ func (s *Store) count(err error) error {
 	return err
 }
 
-// View runs fn in a read-only transaction.
-func (s *Store) View(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
+// Check reads the whole file in a read-only transaction and returns what
+// bbolt's consistency check finds wrong (pages freed twice or reachable
+// twice, keys out of order), or nil. It reads every page: it is for tests
+// and tooling, not for a running daemon's hot path.
+func (s *Store) Check() error {
+	var errs []error
+	err := s.db.View(func(tx *bolt.Tx) error {
+		// Drain the channel: the checker's goroutine reads the file until
+		// it has sent everything, and must finish inside the transaction.
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return nil
+	})
+	return errors.Join(append(errs, err)...)
+}
 
 // Close flushes and closes the database and releases the lock.
 func (s *Store) Close() error { return s.db.Close() }
-
-// Bucket returns the top-level bucket name inside tx. The buckets are made
-// by the migrations, so a missing one is a programming error.
-func Bucket(tx *bolt.Tx, name string) *bolt.Bucket {
-	b := tx.Bucket([]byte(name))
-	if b == nil {
-		panic(fmt.Sprintf("store: bucket %q does not exist (missing migration?)", name))
-	}
-	return b
-}
 
 // RegisterMetrics exposes the store's size and transaction counts.
 func (s *Store) RegisterMetrics(reg prometheus.Registerer) error {

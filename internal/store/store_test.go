@@ -36,8 +36,8 @@ func childWriter(dir string) int {
 	}
 	w := bufio.NewWriter(os.Stdout)
 	for i := uint64(1); ; i++ {
-		err := s.Update(func(tx *bolt.Tx) error {
-			b := Bucket(tx, BucketOutbox)
+		err := s.Update(func(tx *Tx) error {
+			b := tx.Bucket(BucketOutbox)
 			// A few hundred bytes per record so commits touch several pages.
 			return b.Put(binary.BigEndian.AppendUint64(nil, i), make([]byte, 300))
 		})
@@ -89,8 +89,8 @@ func TestSurvivesKillDuringWrites(t *testing.T) {
 			t.Fatalf("reopen after kill: %v", err)
 		}
 		var missing []uint64
-		err = s.View(func(tx *bolt.Tx) error {
-			b := Bucket(tx, BucketOutbox)
+		err = s.View(func(tx *Tx) error {
+			b := tx.Bucket(BucketOutbox)
 			for i := uint64(1); i <= last; i++ {
 				if b.Get(binary.BigEndian.AppendUint64(nil, i)) == nil {
 					missing = append(missing, i)
@@ -104,16 +104,12 @@ func TestSurvivesKillDuringWrites(t *testing.T) {
 		if len(missing) > 0 {
 			t.Errorf("round %d: %d committed records lost after kill -9, first %d", round, len(missing), missing[0])
 		}
-		if err := s.db.View(func(tx *bolt.Tx) error {
-			for e := range tx.Check() {
-				return e
-			}
-			return nil
-		}); err != nil {
+		if err := s.Check(); err != nil {
 			t.Errorf("round %d: consistency check: %v", round, err)
 		}
-		// Clear the outbox so the next round numbers from 1 again.
-		if err := s.Update(func(tx *bolt.Tx) error {
+		// Clear the outbox so the next round numbers from 1 again. Only the
+		// migrations make top-level buckets, so this reaches under Tx.
+		if err := s.db.Update(func(tx *bolt.Tx) error {
 			if err := tx.DeleteBucket([]byte(BucketOutbox)); err != nil {
 				return err
 			}
@@ -160,14 +156,14 @@ func TestSchemaVersion(t *testing.T) {
 	if v, err := s.Version(); err != nil || v != SchemaVersion {
 		t.Errorf("got version %d, %v; want %d", v, err, SchemaVersion)
 	}
-	for _, b := range []string{BucketSeen, BucketStories, BucketFeedState, BucketQuotes, BucketImpact, BucketAlertState, BucketOutbox} {
-		if err := s.View(func(tx *bolt.Tx) error { Bucket(tx, b); return nil }); err != nil {
+	for _, b := range []BucketName{BucketSeen, BucketStories, BucketFeedState, BucketQuotes, BucketImpact, BucketAlertState, BucketOutbox} {
+		if err := s.View(func(tx *Tx) error { tx.Bucket(b); return nil }); err != nil {
 			t.Error(err)
 		}
 	}
 	// A file from a newer monitord is refused, not silently used.
-	if err := s.Update(func(tx *bolt.Tx) error {
-		return Bucket(tx, BucketMeta).Put(keyVersion, binary.BigEndian.AppendUint64(nil, SchemaVersion+1))
+	if err := s.Update(func(tx *Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyVersion, binary.BigEndian.AppendUint64(nil, SchemaVersion+1))
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"math"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/monitord/monitord/internal/store"
 )
 
@@ -48,8 +46,8 @@ func (h *History) Append(quotes ...Quote) error {
 	if len(quotes) == 0 {
 		return nil
 	}
-	return h.st.Update(func(tx *bolt.Tx) error {
-		root := store.Bucket(tx, store.BucketQuotes)
+	return h.st.Update(func(tx *store.Tx) error {
+		root := tx.Bucket(store.BucketQuotes)
 		for _, q := range quotes {
 			p := Point{Time: q.QuoteTime, Price: q.Price, PreviousClose: q.PreviousClose, Volume: q.Volume,
 				Source: q.Source, MarketState: q.MarketState, FetchedAt: q.FetchedAt}
@@ -75,7 +73,7 @@ func (h *History) Append(quotes ...Quote) error {
 func (h *History) At(symbol string, t time.Time) (Point, bool, error) {
 	var p Point
 	var found bool
-	err := h.view(symbol, func(c *bolt.Cursor) error {
+	err := h.view(symbol, func(c *store.Cursor) error {
 		want := timeKey(t)
 		k, v := c.Seek(want)
 		switch {
@@ -103,7 +101,7 @@ func (h *History) Latest(symbol string) (Point, bool, error) {
 // Range returns the points of symbol with from <= Time <= to, oldest first.
 func (h *History) Range(symbol string, from, to time.Time) ([]Point, error) {
 	var out []Point
-	err := h.view(symbol, func(c *bolt.Cursor) error {
+	err := h.view(symbol, func(c *store.Cursor) error {
 		end := timeKey(to)
 		for k, v := c.Seek(timeKey(from)); k != nil && bytes.Compare(k, end) <= 0; k, v = c.Next() {
 			p, err := decodePoint(k, v)
@@ -143,8 +141,8 @@ func (h *History) MoveOver(symbol string, window time.Duration, now time.Time) (
 func (h *History) Prune(now time.Time) (int, error) {
 	cutoff := timeKey(now.Add(-h.retention))
 	n := 0
-	err := h.st.Update(func(tx *bolt.Tx) error {
-		root := store.Bucket(tx, store.BucketQuotes)
+	err := h.st.Update(func(tx *store.Tx) error {
+		root := tx.Bucket(store.BucketQuotes)
 		var empty [][]byte
 		err := root.ForEachBucket(func(name []byte) error {
 			b := root.Bucket(name)
@@ -181,9 +179,9 @@ func (h *History) Prune(now time.Time) (int, error) {
 }
 
 // view runs fn over symbol's bucket, if it exists.
-func (h *History) view(symbol string, fn func(c *bolt.Cursor) error) error {
-	err := h.st.View(func(tx *bolt.Tx) error {
-		b := store.Bucket(tx, store.BucketQuotes).Bucket([]byte(symbol))
+func (h *History) view(symbol string, fn func(c *store.Cursor) error) error {
+	err := h.st.View(func(tx *store.Tx) error {
+		b := tx.Bucket(store.BucketQuotes).Bucket([]byte(symbol))
 		if b == nil {
 			return nil
 		}

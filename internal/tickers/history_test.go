@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/monitord/monitord/internal/store"
 )
@@ -127,8 +126,8 @@ func TestHistoryPrune(t *testing.T) {
 	if len(got) != 1 || got[0].Price != 3 {
 		t.Errorf("after prune: got %v, want only the point of 23h ago", got)
 	}
-	st.View(func(tx *bolt.Tx) error {
-		if store.Bucket(tx, store.BucketQuotes).Bucket([]byte("OLD")) != nil {
+	st.View(func(tx *store.Tx) error {
+		if tx.Bucket(store.BucketQuotes).Bucket([]byte("OLD")) != nil {
 			t.Errorf("the emptied bucket of OLD survived the prune")
 		}
 		return nil

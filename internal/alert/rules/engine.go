@@ -24,7 +24,6 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/alert"
@@ -36,7 +35,7 @@ import (
 // Enqueuer commits alerts to the outbox inside the caller's transaction.
 // *alert.Dispatcher satisfies it.
 type Enqueuer interface {
-	EnqueueTx(tx *bolt.Tx, a *alert.Alert, receivers ...string) error
+	EnqueueTx(tx *store.Tx, a *alert.Alert, receivers ...string) error
 }
 
 // Suppression reasons: the reason label of monitord_alert_suppressed_total.
@@ -178,7 +177,7 @@ func (e *Engine) initMetrics(r *rule) {
 }
 
 // update runs fn in one store transaction under the Engine's lock.
-func (e *Engine) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+func (e *Engine) update(ctx context.Context, fn func(tx *store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -188,12 +187,12 @@ func (e *Engine) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 }
 
 // suppressed counts one alert held back, once tx commits.
-func (e *Engine) suppressed(tx *bolt.Tx, rule, reason string) {
+func (e *Engine) suppressed(tx *store.Tx, rule, reason string) {
 	tx.OnCommit(func() { e.m.Suppressed.WithLabelValues(rule, reason).Inc() })
 }
 
 // fired counts one firing notification committed to the outbox.
-func (e *Engine) fired(tx *bolt.Tx, rule string) {
+func (e *Engine) fired(tx *store.Tx, rule string) {
 	tx.OnCommit(func() { e.m.Fired.WithLabelValues(rule).Inc() })
 }
 

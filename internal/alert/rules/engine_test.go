@@ -10,9 +10,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	bolt "go.etcd.io/bbolt"
 
+	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
 
@@ -168,7 +169,7 @@ func (e *Engine) mustEpisode(t *testing.T, rule, subject, cond string) *episode 
 	t.Helper()
 	var ep episode
 	var ok bool
-	if err := e.st.View(func(tx *bolt.Tx) error {
+	if err := e.st.View(func(tx *store.Tx) error {
 		ok = getJSON(bucket(tx), episodeKey(rule, subject, cond), &ep)
 		return nil
 	}); err != nil || !ok {
@@ -218,6 +219,39 @@ func TestEnqueueFailureIsRetried(t *testing.T) {
 	}
 	r.rec.fail = nil
 	r.run([]step{{after: time.Minute, price: 31, want: []string{"firing MP above $30.00 at $31.00 [hook]"}}})
+}
+
+// TestAlertAndStateCommitTogether: with the real outbox, a firing alert
+// and the episode that records it commit in one store transaction, so a
+// crash can never keep one without the other.
+func TestAlertAndStateCommitTogether(t *testing.T) {
+	r := newRig(t, `
+  - {name: level, type: price, above: 30, receivers: [hook]}`)
+	d, err := alert.New(r.cfg.Receivers, alert.Options{Store: r.st, Metrics: r.m, Now: r.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(r.cfg, r.st, d, r.m, nil, WithClock(r.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := quote("MP", 31, 100, t0)
+	if err := r.hist.Append(q); err != nil {
+		t.Fatal(err)
+	}
+	before := r.st.Writes()
+	if err := e.OnQuotes(context.Background(), tickers.Result{Quotes: []tickers.Quote{q}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.st.Writes() - before; got != 1 {
+		t.Errorf("write transactions: got %d, want 1 (alert and rule state together)", got)
+	}
+	if got := d.Pending(); got != 1 {
+		t.Errorf("outbox: got %d alerts, want 1", got)
+	}
+	if ep := e.mustEpisode(t, "level", "MP", condAbove); !ep.Notified {
+		t.Errorf("episode: got Notified false, want true in the commit that queued its alert")
+	}
 }
 
 func TestMetrics(t *testing.T) {

@@ -3,9 +3,8 @@ package rules
 import (
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/monitord/monitord/internal/alert"
+	"github.com/monitord/monitord/internal/store"
 )
 
 // observation is what one evaluation of one condition found for one
@@ -42,7 +41,7 @@ type observation struct {
 // Alerts are enqueued before the state is written, in the same
 // transaction, so an alert the outbox refuses leaves the state as it was
 // and the next evaluation tries again.
-func (e *Engine) advance(tx *bolt.Tx, o *observation, now time.Time) error {
+func (e *Engine) advance(tx *store.Tx, o *observation, now time.Time) error {
 	b := bucket(tx)
 	k := episodeKey(o.rule.Name, o.subject, o.cond)
 	var ep *episode
@@ -84,7 +83,7 @@ func (e *Engine) advance(tx *bolt.Tx, o *observation, now time.Time) error {
 
 // notify sends the firing notification of ep when the repeat policy and
 // the cooldown allow it, and counts the suppression otherwise.
-func (e *Engine) notify(tx *bolt.Tx, o *observation, k []byte, ep *episode, now time.Time) error {
+func (e *Engine) notify(tx *store.Tx, o *observation, k []byte, ep *episode, now time.Time) error {
 	b, r := bucket(tx), o.rule
 	if ep.Notified && (r.RepeatInterval <= 0 || now.Sub(ep.LastSent) < r.RepeatInterval.D()) {
 		if !o.tick {
@@ -129,7 +128,7 @@ func (e *Engine) notify(tx *bolt.Tx, o *observation, k []byte, ep *episode, now 
 // resolve ends ep: it deletes its state and, if its firing was announced,
 // sends the resolved notification (same condition id) to the receivers
 // that hear them. r is nil when the rule is gone.
-func (e *Engine) resolve(tx *bolt.Tx, r *rule, k []byte, ep *episode, at, now time.Time, summary string) error {
+func (e *Engine) resolve(tx *store.Tx, r *rule, k []byte, ep *episode, at, now time.Time, summary string) error {
 	if !ep.Notified || ep.Alert == nil {
 		return bucket(tx).Delete(k)
 	}
@@ -148,7 +147,7 @@ func (e *Engine) resolve(tx *bolt.Tx, r *rule, k []byte, ep *episode, at, now ti
 
 // emitResolved sends a resolved notification to those of receivers that
 // hear them.
-func (e *Engine) emitResolved(tx *bolt.Tx, r *rule, a *alert.Alert, receivers []string, now time.Time) error {
+func (e *Engine) emitResolved(tx *store.Tx, r *rule, a *alert.Alert, receivers []string, now time.Time) error {
 	rcv := e.resolvedReceivers(r, receivers)
 	if len(rcv) == 0 {
 		return nil

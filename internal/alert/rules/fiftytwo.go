@@ -1,8 +1,7 @@
 package rules
 
 import (
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
 
@@ -28,7 +27,7 @@ type range52 struct {
 // observe52 folds q (of trading day day) into the symbol's range and
 // returns the baseline for day, or nil for a quote older than the stored
 // day.
-func observe52(tx *bolt.Tx, q tickers.Quote, day string) (*range52, error) {
+func observe52(tx *store.Tx, q tickers.Quote, day string) (*range52, error) {
 	b := bucket(tx)
 	k := key(prefix52w, q.Symbol)
 	var r range52

@@ -8,11 +8,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/store"
 )
 
 // ErrUnknownSource is returned by ObserveSource for a name that is neither
@@ -58,7 +58,7 @@ func (e *Engine) ObserveSource(name string, ok bool, reason string, at time.Time
 	}
 	now := e.now()
 	var errs []error
-	err := e.update(context.Background(), func(tx *bolt.Tx) error {
+	err := e.update(context.Background(), func(tx *store.Tx) error {
 		b := bucket(tx)
 		k := key(prefixSource, name)
 		var prev sourceState
@@ -101,7 +101,7 @@ func (e *Engine) stillHealthy(source string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	healthy := false
-	_ = e.st.View(func(tx *bolt.Tx) error {
+	_ = e.st.View(func(tx *store.Tx) error {
 		b := bucket(tx)
 		var st sourceState
 		getJSON(b, key(prefixSource, source), &st)
@@ -121,7 +121,7 @@ func (e *Engine) stillHealthy(source string) bool {
 
 // evalHealth advances the episodes of every source-health rule watching
 // source; clock is the time staleness is measured at.
-func (e *Engine) evalHealth(tx *bolt.Tx, source string, st sourceState, clock, now time.Time, tick bool) []error {
+func (e *Engine) evalHealth(tx *store.Tx, source string, st sourceState, clock, now time.Time, tick bool) []error {
 	var errs []error
 	for _, r := range e.health {
 		if !r.watches(source) || (tick && r.StaleFor <= 0) {
@@ -173,7 +173,7 @@ func healthParams(r *rule) string { return fmt.Sprintf("%d/%s", r.Failures, r.St
 
 // checkStale evaluates stale_for on every failing source, so that a source
 // nobody polls any more (one backing off) is reported all the same.
-func (e *Engine) checkStale(tx *bolt.Tx, now time.Time) []error {
+func (e *Engine) checkStale(tx *store.Tx, now time.Time) []error {
 	type failing struct {
 		name string
 		st   sourceState

@@ -11,7 +11,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
@@ -66,7 +65,7 @@ type recorder struct {
 	fail error
 }
 
-func (r *recorder) EnqueueTx(tx *bolt.Tx, a *alert.Alert, receivers ...string) error {
+func (r *recorder) EnqueueTx(tx *store.Tx, a *alert.Alert, receivers ...string) error {
 	if r.fail != nil {
 		return r.fail
 	}

@@ -6,11 +6,11 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/feeds"
+	"github.com/monitord/monitord/internal/store"
 )
 
 // pendingGroup is the stories a news rule with group_wait has taken and
@@ -37,7 +37,7 @@ func (e *Engine) OnStories(ctx context.Context, stories []feeds.Story) error {
 	}
 	now := e.now()
 	var errs []error
-	err := e.update(ctx, func(tx *bolt.Tx) error {
+	err := e.update(ctx, func(tx *store.Tx) error {
 		for _, r := range e.news {
 			if err := e.evalStories(tx, r, stories, now); err != nil {
 				e.log.Error("Cannot evaluate news rule", zap.String("rule", r.Name), zap.Error(err))
@@ -49,7 +49,7 @@ func (e *Engine) OnStories(ctx context.Context, stories []feeds.Story) error {
 	return errors.Join(append(errs, err)...)
 }
 
-func (e *Engine) evalStories(tx *bolt.Tx, r *rule, stories []feeds.Story, now time.Time) error {
+func (e *Engine) evalStories(tx *store.Tx, r *rule, stories []feeds.Story, now time.Time) error {
 	b := bucket(tx)
 	gk := key(prefixGroup, r.Name)
 	var group pendingGroup
@@ -113,7 +113,7 @@ func (e *Engine) evalStories(tx *bolt.Tx, r *rule, stories []feeds.Story, now ti
 
 // flushGroups sends the pending groups whose group_wait has passed,
 // including those of rules a reload removed.
-func (e *Engine) flushGroups(tx *bolt.Tx, now time.Time) error {
+func (e *Engine) flushGroups(tx *store.Tx, now time.Time) error {
 	b := bucket(tx)
 	type due struct {
 		name  string
@@ -145,7 +145,7 @@ func (e *Engine) flushGroups(tx *bolt.Tx, now time.Time) error {
 
 // sendNews emits the headlines as news alerts of the named rule (r is nil
 // when the rule is gone).
-func (e *Engine) sendNews(tx *bolt.Tx, r *rule, name, severity string, receivers []string, hs []alert.Headline, now time.Time) error {
+func (e *Engine) sendNews(tx *store.Tx, r *rule, name, severity string, receivers []string, hs []alert.Headline, now time.Time) error {
 	if len(hs) == 0 {
 		return nil
 	}

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/alert"
+	"github.com/monitord/monitord/internal/store"
 )
 
 // heldAlert is an alert kept back by its rule's quiet hours, stored under
@@ -30,7 +30,7 @@ type heldAlert struct {
 // emit commits a to the receivers' outbox, or holds it while rule r (nil
 // when gone; name is its name) is in quiet hours. Held alerts of the rule
 // are released first, so receivers see a rule's alerts in order.
-func (e *Engine) emit(tx *bolt.Tx, r *rule, name string, a *alert.Alert, receivers []string, now time.Time, episode []byte) (held bool, err error) {
+func (e *Engine) emit(tx *store.Tx, r *rule, name string, a *alert.Alert, receivers []string, now time.Time, episode []byte) (held bool, err error) {
 	if len(receivers) == 0 {
 		e.log.Warn("Alert has no configured receiver; dropped", zap.String("rule", name))
 		return false, nil
@@ -45,7 +45,7 @@ func (e *Engine) emit(tx *bolt.Tx, r *rule, name string, a *alert.Alert, receive
 }
 
 // enqueue commits a to the outbox and counts it when it fires.
-func (e *Engine) enqueue(tx *bolt.Tx, a *alert.Alert, receivers []string) error {
+func (e *Engine) enqueue(tx *store.Tx, a *alert.Alert, receivers []string) error {
 	if err := e.q.EnqueueTx(tx, a, receivers...); err != nil {
 		return fmt.Errorf("enqueue alert of rule %q: %w", a.Rule, err)
 	}
@@ -58,7 +58,7 @@ func (e *Engine) enqueue(tx *bolt.Tx, a *alert.Alert, receivers []string) error 
 // hold stores a until the quiet hours end. A firing notification of a
 // condition whose firing is already held adds nothing (the repeat would
 // reach the receivers together with the first) and is dropped.
-func (e *Engine) hold(tx *bolt.Tx, a *alert.Alert, receivers []string, until time.Time, episode []byte) error {
+func (e *Engine) hold(tx *store.Tx, a *alert.Alert, receivers []string, until time.Time, episode []byte) error {
 	b := bucket(tx)
 	e.suppressed(tx, a.Rule, ReasonQuietHours)
 	if a.Status == alert.StatusFiring && a.Kind != alert.KindNews {
@@ -87,7 +87,7 @@ func (e *Engine) hold(tx *bolt.Tx, a *alert.Alert, receivers []string, until tim
 // messages as the headline limit allows, so the end of the night brings
 // one digest rather than a burst. Each held alert is deleted only once it
 // is in the outbox.
-func (e *Engine) release(tx *bolt.Tx, name string, now time.Time) error {
+func (e *Engine) release(tx *store.Tx, name string, now time.Time) error {
 	b := bucket(tx)
 	type entry struct {
 		k []byte
@@ -143,7 +143,7 @@ func (e *Engine) release(tx *bolt.Tx, name string, now time.Time) error {
 
 // pushed records on its episode that a released firing alert reached the
 // outbox, which starts its Alertmanager refreshes.
-func (e *Engine) pushed(tx *bolt.Tx, h *heldAlert, now time.Time) error {
+func (e *Engine) pushed(tx *store.Tx, h *heldAlert, now time.Time) error {
 	if h.Episode == "" || h.Alert.Status != alert.StatusFiring {
 		return nil
 	}
@@ -158,7 +158,7 @@ func (e *Engine) pushed(tx *bolt.Tx, h *heldAlert, now time.Time) error {
 
 // releaseDue releases the held alerts of every rule that is no longer in
 // quiet hours, and of rules that are gone once their hold has run out.
-func (e *Engine) releaseDue(tx *bolt.Tx, now time.Time) error {
+func (e *Engine) releaseDue(tx *store.Tx, now time.Time) error {
 	due := map[string]bool{}
 	var names []string
 	err := scan(bucket(tx), prefixHeld, func(k, v []byte) error {

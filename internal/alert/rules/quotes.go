@@ -5,10 +5,10 @@ import (
 	"errors"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/alert"
+	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
 
@@ -31,7 +31,7 @@ func (e *Engine) OnQuotes(ctx context.Context, res tickers.Result) error {
 	now := e.now()
 	moves := e.moves(res.Quotes)
 	var errs []error
-	err := e.update(ctx, func(tx *bolt.Tx) error {
+	err := e.update(ctx, func(tx *store.Tx) error {
 		for _, q := range res.Quotes {
 			d := &quoteData{q: q, moves: moves[q.Symbol]}
 			d.day = q.QuoteTime.In(e.zone(q.TimeZone)).Format(time.DateOnly)
@@ -59,7 +59,7 @@ func (e *Engine) OnQuotes(ctx context.Context, res tickers.Result) error {
 }
 
 // evalQuote judges every condition of r on d.
-func (e *Engine) evalQuote(tx *bolt.Tx, r *rule, d *quoteData, now time.Time) error {
+func (e *Engine) evalQuote(tx *store.Tx, r *rule, d *quoteData, now time.Time) error {
 	closed := r.MarketHoursOnly && d.q.MarketState != tickers.MarketStateRegular
 	for _, c := range r.conds {
 		var open *episode

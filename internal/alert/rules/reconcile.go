@@ -5,10 +5,10 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/store"
 )
 
 // reconcile resolves and forgets the open episodes that the configuration
@@ -18,7 +18,7 @@ import (
 // lets their subject through. Left alone, they would
 // never clear, and Alertmanager would show them firing for ever.
 func (e *Engine) reconcile(now time.Time) error {
-	return e.st.Update(func(tx *bolt.Tx) error {
+	return e.st.Update(func(tx *store.Tx) error {
 		type stale struct {
 			k    []byte
 			name string

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/store"
 )
@@ -69,7 +67,7 @@ func episodeKey(rule, subject, cond string) []byte { return key(prefixEpisode, r
 // getJSON decodes the value at k into v and reports whether it was there.
 // A value that does not decode (a future or corrupt encoding) counts as
 // absent, so one bad entry cannot stop the rules.
-func getJSON(b *bolt.Bucket, k []byte, v any) bool {
+func getJSON(b *store.Bucket, k []byte, v any) bool {
 	raw := b.Get(k)
 	return raw != nil && getValue(raw, v)
 }
@@ -77,7 +75,7 @@ func getJSON(b *bolt.Bucket, k []byte, v any) bool {
 // getValue decodes a stored value into v and reports whether it decoded.
 func getValue(raw []byte, v any) bool { return json.Unmarshal(raw, v) == nil }
 
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
+func putJSON(b *store.Bucket, k []byte, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", k, err)
@@ -88,11 +86,11 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 	return nil
 }
 
-func bucket(tx *bolt.Tx) *bolt.Bucket { return store.Bucket(tx, store.BucketAlertState) }
+func bucket(tx *store.Tx) *store.Bucket { return tx.Bucket(store.BucketAlertState) }
 
 // scan calls fn for every key with prefix, in key order. fn may not
 // modify the bucket; collect keys and change them afterwards.
-func scan(b *bolt.Bucket, prefix string, fn func(k, v []byte) error) error {
+func scan(b *store.Bucket, prefix string, fn func(k, v []byte) error) error {
 	c := b.Cursor()
 	p := []byte(prefix)
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
@@ -104,7 +102,7 @@ func scan(b *bolt.Bucket, prefix string, fn func(k, v []byte) error) error {
 }
 
 // getTime reads a time stored by putTime.
-func getTime(b *bolt.Bucket, k []byte) time.Time {
+func getTime(b *store.Bucket, k []byte) time.Time {
 	raw := b.Get(k)
 	if raw == nil {
 		return time.Time{}
@@ -116,12 +114,12 @@ func getTime(b *bolt.Bucket, k []byte) time.Time {
 	return time.Unix(0, ns)
 }
 
-func putTime(b *bolt.Bucket, k []byte, t time.Time) error {
+func putTime(b *store.Bucket, k []byte, t time.Time) error {
 	return b.Put(k, strconv.AppendInt(nil, t.UnixNano(), 10))
 }
 
 // inCooldown reports whether rule fired for subject less than d before now.
-func inCooldown(b *bolt.Bucket, rule, subject string, d time.Duration, now time.Time) bool {
+func inCooldown(b *store.Bucket, rule, subject string, d time.Duration, now time.Time) bool {
 	if d <= 0 {
 		return false
 	}

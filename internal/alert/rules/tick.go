@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/store"
 )
 
 // pruneEvery is how often Tick forgets announced stories and cooldowns
@@ -24,7 +24,7 @@ const pruneEvery = time.Hour
 // ends them, and prunes old state. Call it every minute (its resolution).
 func (e *Engine) Tick(now time.Time) error {
 	var errs []error
-	err := e.update(context.Background(), func(tx *bolt.Tx) error {
+	err := e.update(context.Background(), func(tx *store.Tx) error {
 		keep := func(step string, err error) {
 			if err != nil {
 				e.log.Error("Rules tick step failed", zap.String("step", step), zap.Error(err))
@@ -55,7 +55,7 @@ func (e *Engine) Tick(now time.Time) error {
 // and no quote in between. The alert keeps its id; other receivers hear
 // nothing. Quiet hours do not stop refreshes: they hold back news, not the
 // state of what was already told (a firing still held has no Pushed yet).
-func (e *Engine) refresh(tx *bolt.Tx, now time.Time) error {
+func (e *Engine) refresh(tx *store.Tx, now time.Time) error {
 	b := bucket(tx)
 	type due struct {
 		k  []byte
@@ -93,7 +93,7 @@ func (e *Engine) refresh(tx *bolt.Tx, now time.Time) error {
 // prune forgets the stories announced longer ago than news.dedup_window
 // (feeds then reports the headline as a new story anyway) and cooldowns
 // that have run out or whose rule is gone.
-func (e *Engine) prune(tx *bolt.Tx, now time.Time) error {
+func (e *Engine) prune(tx *store.Tx, now time.Time) error {
 	b := bucket(tx)
 	var old [][]byte
 	window := e.cfg.News.DedupWindow.D()
