@@ -50,7 +50,7 @@ func (a *App) buildQuotes(cfg *config.Config, gen *generation) error {
 		poller, hist = prev.quotes.poller, prev.quotes.hist
 	} else {
 		hist = tickers.NewHistory(a.store, cfg.Quotes.HistoryRetention.D())
-		p, err := tickers.NewPoller(cfg, hist, a.tickerMetrics, a.log, tickers.WithClock(a.now))
+		p, err := tickers.NewPoller(cfg, hist, a.tickerMetrics, a.log, tickers.WithClock(a.now), tickers.WithHosts(a.hosts))
 		if err != nil {
 			return err
 		}

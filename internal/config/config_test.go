@@ -65,6 +65,11 @@ func TestBadConfigs(t *testing.T) {
 			`line 13: receivers[4]: needs exactly one of slack, webhook or alertmanager, has 2`,
 			`line 17: receivers[4].alertmanager.urls[0]: must be an absolute http or https URL, got "localhost:9093"`,
 		}},
+		{"bad_providers.bad.yml", []string{
+			`line 4: quotes.providers[1]: unknown provider "bloomberg" (want one of yahoo, yahoo_chart, finnhub)`,
+			`line 5: quotes.providers[2]: "yahoo" is listed twice`,
+			`line 6: quotes.providers[3]: finnhub needs quotes.finnhub.api_key or api_key_file`,
+		}},
 		{"bad_http_config.bad.yml", []string{
 			`line 7: feeds[0].http_config.basic_auth.password_file: cannot read "testdata/no-such-password.txt": no such file or directory`,
 			`line 10: feeds[1].http_config: at most one of basic_auth, oauth2 & authorization must be configured`,
@@ -144,7 +149,9 @@ func TestDefaults(t *testing.T) {
 	if diff := cmp.Diff(DefaultGlobal, cfg.Global); diff != "" {
 		t.Errorf("global (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(DefaultQuotes, cfg.Quotes); diff != "" {
+	wantQuotes := DefaultQuotes
+	wantQuotes.Providers = []string{ProviderYahoo, ProviderYahooChart} // no Finnhub key
+	if diff := cmp.Diff(wantQuotes, cfg.Quotes); diff != "" {
 		t.Errorf("quotes (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(DefaultNews, cfg.News); diff != "" {

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -31,10 +33,25 @@ type Quotes struct {
 	// ExtraClosures are dates (YYYY-MM-DD) the exchange is closed beyond
 	// its computed holidays, such as a national day of mourning.
 	ExtraClosures []string `yaml:"extra_closures"`
-	Yahoo         Yahoo    `yaml:"yahoo"`
+	// Providers is the fallback chain: each symbol is asked of the first
+	// provider, and of the next only when the one before could not price
+	// it. Unset: yahoo, yahoo_chart, and finnhub when it has an API key.
+	Providers []string `yaml:"providers"`
+	Yahoo     Yahoo    `yaml:"yahoo"`
 	// Finnhub is an optional keyed fallback, used only with an API key.
 	Finnhub *Finnhub `yaml:"finnhub,omitempty"`
 }
+
+// Quote providers, the names of quotes.providers. internal/tickers
+// registers one implementation per name.
+const (
+	ProviderYahoo      = "yahoo"       // Yahoo's v7 quote API (cookie and crumb), in batches
+	ProviderYahooChart = "yahoo_chart" // Yahoo's v8 chart meta, per symbol, no crumb
+	ProviderFinnhub    = "finnhub"     // Finnhub's quote API, per symbol, with an API key
+)
+
+// QuoteProviders lists every provider name.
+var QuoteProviders = []string{ProviderYahoo, ProviderYahooChart, ProviderFinnhub}
 
 // DefaultQuotes is the quotes section of a file that does not set one.
 var DefaultQuotes = Quotes{
@@ -141,11 +158,50 @@ func validateQuotes(ps *problems, q *Quotes, v *validator) {
 	}
 	v.positive("quotes.yahoo.request_timeout", y.RequestTimeout)
 	v.httpConfig("quotes.yahoo.http_config", y.HTTPConfig)
+	finnhubKey := false
 	if f := q.Finnhub; f != nil {
 		v.httpConfig("quotes.finnhub.http_config", f.HTTPConfig)
 		if m := checkHTTPURL(f.BaseURL); m != "" {
 			ps.add("quotes.finnhub.base_url", "%s", m)
 		}
-		v.secretPair("quotes.finnhub", "api_key", &f.APIKey, f.APIKeyFile, false)
+		finnhubKey = v.secretPair("quotes.finnhub", "api_key", &f.APIKey, f.APIKeyFile, false)
+	}
+	validateProviders(ps, q, finnhubKey)
+}
+
+// ProviderChain is quotes.providers, or the default chain when it is not
+// set: yahoo, yahoo_chart, and finnhub when it has an API key.
+func (q *Quotes) ProviderChain() []string {
+	if q.Providers != nil {
+		return q.Providers
+	}
+	chain := []string{ProviderYahoo, ProviderYahooChart}
+	if q.Finnhub != nil && q.Finnhub.APIKey != "" {
+		chain = append(chain, ProviderFinnhub)
+	}
+	return chain
+}
+
+// validateProviders checks quotes.providers, or sets the default chain.
+func validateProviders(ps *problems, q *Quotes, finnhubKey bool) {
+	if q.Providers == nil {
+		q.Providers = q.ProviderChain()
+		return
+	}
+	if len(q.Providers) == 0 {
+		ps.add("quotes.providers", "needs at least one provider (%s)", strings.Join(QuoteProviders, ", "))
+	}
+	seen := map[string]bool{}
+	for i, name := range q.Providers {
+		p := fmt.Sprintf("quotes.providers[%d]", i)
+		switch {
+		case !slices.Contains(QuoteProviders, name):
+			ps.add(p, "unknown provider %q (want one of %s)", name, strings.Join(QuoteProviders, ", "))
+		case seen[name]:
+			ps.add(p, "%q is listed twice", name)
+		case name == ProviderFinnhub && !finnhubKey:
+			ps.add(p, "finnhub needs quotes.finnhub.api_key or api_key_file")
+		}
+		seen[name] = true
 	}
 }

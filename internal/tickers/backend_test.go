@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 var t0 = time.Date(2026, 6, 16, 15, 45, 0, 0, time.UTC) // a Tuesday, 11:45 in New York
@@ -141,14 +142,14 @@ func TestRepeatedRejectionBacksOff(t *testing.T) {
 	ctx := testCtx(t)
 
 	_, err := b.Quotes(ctx, []string{"MP"})
-	if got := reasonOf(err); got != ReasonUnauthorized {
-		t.Fatalf("got reason %q (%v), want %q", got, err, ReasonUnauthorized)
+	if got := reasonOf(err); got != upstream.ReasonUnauthorized {
+		t.Fatalf("got reason %q (%v), want %q", got, err, upstream.ReasonUnauthorized)
 	}
 	if got := f.count("quote"); got != 2 {
 		t.Errorf("quote requests: got %d, want 2 (one refresh and retry, no more)", got)
 	}
 	wait, reason := b.Backoff(SourceYahoo)
-	if wait != 15*time.Second || reason != ReasonUnauthorized {
+	if wait != 15*time.Second || reason != upstream.ReasonUnauthorized {
 		t.Errorf("got backoff %s (%s), want 15s (unauthorized)", wait, reason)
 	}
 	_, err = b.Quotes(ctx, []string{"MP"})
@@ -167,12 +168,12 @@ func TestCrumbErrorBodyIsNeverTheCrumb(t *testing.T) {
 		body       string
 		wantReason string
 	}{
-		{"429 too many requests", 429, "Too Many Requests\r\n", ReasonRateLimited},
-		{"429 edge", 429, "Edge: Too Many Requests", ReasonRateLimited},
-		{"200 too many requests", 200, "Too Many Requests", ReasonBadCrumb},
-		{"200 html", 200, "<!doctype html><html><body>consent</body></html>", ReasonBadCrumb},
-		{"200 empty", 200, "", ReasonBadCrumb},
-		{"503", 503, "Service Unavailable", ReasonServerError},
+		{"429 too many requests", 429, "Too Many Requests\r\n", upstream.ReasonRateLimited},
+		{"429 edge", 429, "Edge: Too Many Requests", upstream.ReasonRateLimited},
+		{"200 too many requests", 200, "Too Many Requests", upstream.ReasonBadCrumb},
+		{"200 html", 200, "<!doctype html><html><body>consent</body></html>", upstream.ReasonBadCrumb},
+		{"200 empty", 200, "", upstream.ReasonBadCrumb},
+		{"503", 503, "Service Unavailable", upstream.ReasonServerError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,7 +253,7 @@ func TestRateLimitHonoursRetryAfter(t *testing.T) {
 
 			_, err := b.Quotes(ctx, []string{"MP"})
 			re, ok := errors.AsType[*RequestError](err)
-			if !ok || re.Status != 429 || re.Reason != ReasonRateLimited {
+			if !ok || re.Status != 429 || re.Reason != upstream.ReasonRateLimited {
 				t.Fatalf("got %v, want an HTTP 429 rate_limited RequestError", err)
 			}
 			if wait, _ := b.Backoff(SourceYahoo); wait != tt.want {
@@ -282,11 +283,11 @@ func TestQuoteFailures(t *testing.T) {
 		wantReason  string
 		wantBackoff bool
 	}{
-		{"malformed json", 200, "v7-quote-truncated.json", ReasonDecode, false},
-		{"text body on 200", 200, "http-429-too-many-requests.txt", ReasonDecode, false},
-		{"server error", 502, "http-429-edge.txt", ReasonServerError, true},
-		{"forbidden", 403, "http-429-edge.txt", ReasonForbidden, true},
-		{"error object", 200, "v8-chart-404-not-found.json", ReasonDecode, false},
+		{"malformed json", 200, "v7-quote-truncated.json", upstream.ReasonParse, false},
+		{"text body on 200", 200, "http-429-too-many-requests.txt", upstream.ReasonParse, false},
+		{"server error", 502, "http-429-edge.txt", upstream.ReasonServerError, true},
+		{"forbidden", 403, "http-429-edge.txt", upstream.ReasonForbidden, true},
+		{"error object", 200, "v8-chart-404-not-found.json", upstream.ReasonParse, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,8 +332,8 @@ func TestSlowServerTimesOut(t *testing.T) {
 	cfg.Quotes.Yahoo.RequestTimeout = config.Duration(300 * time.Millisecond)
 	b := newTestBackend(t, cfg, newClock(t0), nil)
 	_, err := b.Quotes(testCtx(t), []string{"MP"})
-	if got := reasonOf(err); got != ReasonTimeout {
-		t.Fatalf("got reason %q (%v), want %q", got, err, ReasonTimeout)
+	if got := reasonOf(err); got != upstream.ReasonTimeout {
+		t.Fatalf("got reason %q (%v), want %q", got, err, upstream.ReasonTimeout)
 	}
 	if strings.Contains(err.Error(), "fakeCrumb") {
 		t.Errorf("error %q carries the crumb; want the URL's query stripped", err)
@@ -412,8 +413,8 @@ func TestBodySizeLimit(t *testing.T) {
 	cfg := testConfig(t, f, []string{"MP"}, "max_body_size: 1KiB\n")
 	b := newTestBackend(t, cfg, newClock(t0), nil)
 	_, err := b.Quotes(testCtx(t), []string{"MP"})
-	if got := reasonOf(err); got != ReasonTooLarge {
-		t.Errorf("got reason %q (%v), want %q", got, err, ReasonTooLarge)
+	if got := reasonOf(err); got != upstream.ReasonTooLarge {
+		t.Errorf("got reason %q (%v), want %q", got, err, upstream.ReasonTooLarge)
 	}
 }
 
@@ -463,7 +464,7 @@ func TestCrumbFetchSharedFailures(t *testing.T) {
 			waiterErr <- err
 		}()
 		cancel()
-		if err := <-leaderErr; reasonOf(err) != ReasonCanceled {
+		if err := <-leaderErr; reasonOf(err) != upstream.ReasonCanceled {
 			t.Errorf("leader: got %v, want canceled", err)
 		}
 		if err := <-waiterErr; err != nil {
@@ -496,7 +497,7 @@ func TestCrumbFetchSharedFailures(t *testing.T) {
 			}()
 		}
 		for range 4 {
-			if err := <-errs; reasonOf(err) != ReasonTimeout {
+			if err := <-errs; reasonOf(err) != upstream.ReasonTimeout {
 				t.Errorf("got %v, want a timeout", err)
 			}
 		}

@@ -3,18 +3,16 @@ package tickers
 import (
 	"sync"
 	"time"
+
+	"github.com/monitord/monitord/internal/upstream"
 )
 
-// maxRetryAfter bounds how long a server's Retry-After can pause a source,
-// so a bogus header cannot silence quotes for days.
-const maxRetryAfter = time.Hour
-
-// backoff is one source's pause after failures: exponential from min to
-// max with equal jitter (half fixed, half random, so replicas that failed
-// together do not retry together), and never shorter than the server's
-// Retry-After. A success resets it. It is safe for concurrent use.
+// backoff is one source's pause after consecutive failures, following
+// upstream.Policy (exponential from quotes.min_backoff to max_backoff, half
+// fixed and half random, never shorter than the server's Retry-After). A
+// success resets it. It is safe for concurrent use.
 type backoff struct {
-	min, max time.Duration
+	policy upstream.Policy
 	// jitter returns a number in [0, 1); injected for tests.
 	jitter func() float64
 
@@ -25,7 +23,7 @@ type backoff struct {
 }
 
 func newBackoff(min, max time.Duration, jitter func() float64) *backoff {
-	return &backoff{min: min, max: max, jitter: jitter}
+	return &backoff{policy: upstream.Policy{Min: min, Max: max}, jitter: jitter}
 }
 
 // remaining is how long the source must still wait at now (0: go ahead).
@@ -43,15 +41,7 @@ func (b *backoff) fail(now time.Time, reason string, retryAfter time.Duration) t
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.failures++
-	d := b.min
-	for i := 1; i < b.failures && d < b.max; i++ {
-		d *= 2
-	}
-	d = min(d, b.max)
-	d = d/2 + time.Duration(b.jitter()*float64(d/2))
-	if retryAfter > d {
-		d = min(retryAfter, maxRetryAfter)
-	}
+	d := b.policy.Delay(b.failures, retryAfter, b.jitter())
 	b.reason = reason
 	b.until = now.Add(d)
 	return d

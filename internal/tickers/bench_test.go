@@ -102,7 +102,7 @@ quotes:
 				b.Fatal(err)
 			}
 			if mode == "in-memory" {
-				be.f.client.Transport = inMemory{quoteHandler(body)}
+				be.f.clients[SourceYahoo].Transport = inMemory{quoteHandler(body)}
 			}
 			ctx := context.Background()
 			if got, err := be.Quotes(ctx, symbols); err != nil || len(got) != len(symbols) {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // The v8 chart API, decoded here rather than by finance-go: its chart
@@ -66,12 +68,12 @@ func (b *Backend) chart(ctx context.Context, symbol string, q url.Values) (*char
 	err := b.get(ctx, SourceYahooChart, "/v8/finance/chart/"+url.PathEscape(symbol), q, func(resp *response) error {
 		var env chartEnvelope
 		if err := json.Unmarshal(resp.body, &env); err != nil {
-			return &RequestError{Source: SourceYahooChart, Status: resp.status, Reason: ReasonDecode, Detail: snippet(resp.body), Err: err}
+			return &RequestError{Source: SourceYahooChart, Status: resp.status, Reason: upstream.ReasonParse, Detail: upstream.Snippet(resp.body), Err: err}
 		}
 		if e := env.Chart.Error; e != nil {
-			reason := ReasonUpstream
+			reason := upstream.ReasonUpstreamError
 			if e.Code == "Not Found" {
-				reason = ReasonNotFound
+				reason = upstream.ReasonNotFound
 			}
 			return &RequestError{Source: SourceYahooChart, Status: resp.status, Reason: reason, Detail: e.Description}
 		}
@@ -81,7 +83,7 @@ func (b *Backend) chart(ctx context.Context, symbol string, q url.Values) (*char
 		return nil
 	})
 	if err != nil {
-		if reasonOf(err) == ReasonNotFound {
+		if reasonOf(err) == upstream.ReasonNotFound {
 			return nil, fmt.Errorf("%s: %w (%w)", symbol, ErrUnknownSymbol, err)
 		}
 		return nil, err
@@ -136,6 +138,18 @@ func (b *Backend) ChartQuote(ctx context.Context, symbol string) (Quote, error) 
 	}
 	q.fillChange()
 	return q, nil
+}
+
+// chartProvider is the "yahoo_chart" provider: the v8 chart meta, one
+// symbol per request, no crumb.
+type chartProvider struct{ b *Backend }
+
+// Name implements Provider.
+func (*chartProvider) Name() string { return SourceYahooChart }
+
+// Quotes implements Provider.
+func (c *chartProvider) Quotes(ctx context.Context, symbols []string) (map[string]Quote, map[string]error) {
+	return eachSymbol(ctx, SourceYahooChart, symbols, c.b.ChartQuote)
 }
 
 // Bar is one interval of a price chart.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/monitord/monitord/internal/upstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
@@ -48,10 +49,10 @@ func TestChartFailures(t *testing.T) {
 		reason  string
 	}{
 		{"empty result does not panic", 200, "v8-chart-empty-result.json", ErrNoData, ""},
-		{"404 not found", 404, "v8-chart-404-not-found.json", ErrUnknownSymbol, ReasonNotFound},
-		{"error object on 200", 200, "v8-chart-404-not-found.json", ErrUnknownSymbol, ReasonNotFound},
-		{"malformed", 200, "v7-quote-truncated.json", nil, ReasonDecode},
-		{"rate limited", 429, "http-429-too-many-requests.txt", nil, ReasonRateLimited},
+		{"404 not found", 404, "v8-chart-404-not-found.json", ErrUnknownSymbol, upstream.ReasonNotFound},
+		{"error object on 200", 200, "v8-chart-404-not-found.json", ErrUnknownSymbol, upstream.ReasonNotFound},
+		{"malformed", 200, "v7-quote-truncated.json", nil, upstream.ReasonParse},
+		{"rate limited", 429, "http-429-too-many-requests.txt", nil, upstream.ReasonRateLimited},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,16 +135,16 @@ func TestFinnhubKeyNeverLeaks(t *testing.T) {
 		}
 		return true
 	}
-	extra := "finnhub:\n  base_url: " + f.srv.URL + "/finnhub\n  api_key: " + testFinnhubKey + "\n"
+	extra := "finnhub:\n  base_url: " + f.finnhub.URL + "/finnhub\n  api_key: " + testFinnhubKey + "\n"
 	cfg := testConfig(t, f, []string{"MP"}, extra)
 	core, logs := observer.New(zapcore.DebugLevel)
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	fetch, err := newFetcher(cfg, m, zap.New(core), newClock(t0).Now)
+	fetch, err := newFetcher(cfg, m, zap.New(core), newClock(t0).Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fh := newFinnhub(fetch, cfg.Quotes.Finnhub)
+	fh := newFinnhub(providerEnv{cfg: cfg, f: fetch}).(*finnhub)
 	ctx := testCtx(t)
 
 	q, err := fh.quote(ctx, "MP")
@@ -155,13 +156,14 @@ func TestFinnhubKeyNeverLeaks(t *testing.T) {
 	}
 
 	var errs []error
-	fetch.client.Timeout = 300 * time.Millisecond
+	fetch.timeout = 300 * time.Millisecond
 	_, err = fh.quote(ctx, "SLOW")
 	errs = append(errs, err)
-	fetch.backoff[SourceFinnhub].succeed()
-	bad := *cfg.Quotes.Finnhub
-	bad.APIKey = "wrong-" + testFinnhubKey
-	_, err = newFinnhub(fetch, &bad).quote(ctx, "MP")
+	fetch.backoff[SourceFinnhub].succeed() // the timeout paused the source and its host
+	fetch.hosts.Resume(fh.base)
+	bad := *fh
+	bad.key = "wrong-" + testFinnhubKey
+	_, err = bad.quote(ctx, "MP")
 	errs = append(errs, err)
 	for _, err := range errs {
 		if err == nil {
@@ -194,7 +196,7 @@ func TestFinnhubKeyNeverLeaks(t *testing.T) {
 	if strings.Contains(out.String(), testFinnhubKey) {
 		t.Errorf("metrics contain the API key")
 	}
-	if got := testutil.ToFloat64(m.requestErrors.WithLabelValues(SourceFinnhub, ReasonUnauthorized)); got != 1 {
+	if got := testutil.ToFloat64(m.requestErrors.WithLabelValues(SourceFinnhub, upstream.ReasonUnauthorized)); got != 1 {
 		t.Errorf("finnhub unauthorized errors: got %v, want 1", got)
 	}
 }

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/monitord/monitord/internal/upstream"
 	"go.uber.org/zap"
 )
 
-// ReasonConsent means Yahoo redirected the cookie request to its consent
+// upstream.ReasonConsent means Yahoo redirected the cookie request to its consent
 // wall (guce.yahoo.com), which monitord does not click through.
-const ReasonConsent = "consent_required"
 
 var errConsent = errors.New("cookie request was redirected to the consent wall; set quotes.yahoo.cookie_url to a page that sets the cookie without consent, or rely on the chart fallback")
 
@@ -117,7 +117,7 @@ func (b *Backend) fetchCrumb(ctx context.Context) (string, error) {
 		tolerant:  true,
 	}, func(resp *response) error {
 		if h := resp.url.Hostname(); strings.HasPrefix(h, "guce.") || strings.HasPrefix(h, "consent.") {
-			return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: ReasonConsent, Err: errConsent}
+			return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: upstream.ReasonConsent, Err: errConsent}
 		}
 		if resp.status == 429 || resp.status >= 500 {
 			return statusError(SourceYahoo, resp, b.f.now())
@@ -126,12 +126,12 @@ func (b *Backend) fetchCrumb(ctx context.Context) (string, error) {
 	})
 	switch r := reasonOf(err); {
 	case err == nil:
-	case r == ReasonNetwork:
+	case upstream.IsNetwork(r):
 		// The seed host is on ad blocklists; getcrumb may still work
 		// with what the jar already holds.
 		b.f.log.Debug("Cookie request failed", zap.String("source", SourceYahoo), zap.NamedError("err", err))
-	case r == ReasonConsent:
-		b.f.pause(SourceYahoo, asRequestError(SourceYahoo, err))
+	case r == upstream.ReasonConsent:
+		b.f.pause(SourceYahoo, b.baseURL, asRequestError(SourceYahoo, err))
 		return "", err
 	default:
 		return "", err
@@ -142,14 +142,14 @@ func (b *Backend) fetchCrumb(ctx context.Context) (string, error) {
 		func(resp *response) error {
 			crumb = strings.TrimSpace(string(resp.body))
 			if resp.status != 200 || !saneCrumb(crumb) {
-				return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: ReasonBadCrumb, Detail: snippet(resp.body)}
+				return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: upstream.ReasonBadCrumb, Detail: upstream.Snippet(resp.body)}
 			}
 			return nil
 		})
 	if err != nil {
-		if reasonOf(err) == ReasonBadCrumb || reasonOf(err) == ReasonUnauthorized {
+		if reasonOf(err) == upstream.ReasonBadCrumb || reasonOf(err) == upstream.ReasonUnauthorized {
 			// Asking again at once would get the same answer.
-			b.f.pause(SourceYahoo, asRequestError(SourceYahoo, err))
+			b.f.pause(SourceYahoo, b.baseURL, asRequestError(SourceYahoo, err))
 		}
 		return "", err
 	}

@@ -25,8 +25,11 @@ import (
 // the cookie, a v7 quote API that needs cookie and crumb, a crumb-free v8
 // chart API, and Finnhub's /quote behind a token header.
 type fakeYahoo struct {
-	t   *testing.T
-	srv *httptest.Server
+	t *testing.T
+	// srv stands for query1 (cookie, crumb, v7), chart for query2 and
+	// finnhub for finnhub.io: three hosts, as in the wild, so a host one
+	// of them pauses is not the others'. They share one handler.
+	srv, chart, finnhub *httptest.Server
 
 	mu      sync.Mutex
 	known   map[string]fakeQuote
@@ -60,8 +63,10 @@ func newFakeYahoo(t *testing.T) *fakeYahoo {
 	mux.HandleFunc("/v7/finance/quote", f.handleQuote)
 	mux.HandleFunc("/v8/finance/chart/{symbol}", f.handleChart)
 	mux.HandleFunc("/finnhub/quote", f.handleFinnhub)
-	f.srv = httptest.NewServer(mux)
+	f.srv, f.chart, f.finnhub = httptest.NewServer(mux), httptest.NewServer(mux), httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
+	t.Cleanup(f.chart.Close)
+	t.Cleanup(f.finnhub.Close)
 	return f
 }
 
@@ -295,10 +300,10 @@ quotes:
   stale_after: 10m
   yahoo:
     base_url: %[1]s
-    chart_url: %[1]s
+    chart_url: %[2]s
     cookie_url: %[1]s/cookie
     request_timeout: 20s
-`, f.srv.URL)
+`, f.srv.URL, f.chart.URL)
 	for _, l := range strings.Split(strings.TrimRight(extra, "\n"), "\n") {
 		if l != "" {
 			b.WriteString("  " + l + "\n")
@@ -318,7 +323,7 @@ func newTestBackend(t *testing.T, cfg *config.Config, clock *testClock, m *Metri
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	f, err := newFetcher(cfg, m, zap.NewNop(), clock.Now)
+	f, err := newFetcher(cfg, m, zap.NewNop(), clock.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -17,14 +15,20 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
-// fetcher is the HTTP layer every quote source shares: one http.Client
-// with timeouts and a cookie jar, the User-Agent, the body size limit, a
-// backoff per source, and the request metrics. It never sets
-// Accept-Encoding, so Go's transport keeps decompressing gzip for us.
+// fetcher is what every quote source shares of the outbound HTTP layer
+// (internal/upstream): clients built from each provider's http_config
+// (Yahoo's with a cookie jar), the User-Agent, the body size limit, a
+// backoff per source that also pauses the source's host for every caller
+// of the process, and the request metrics.
 type fetcher struct {
-	client  *http.Client
+	// clients are by source; Yahoo's v7, chart and cookie requests share
+	// one client and its cookie jar.
+	clients map[string]*http.Client
+	hosts   *upstream.Hosts
+	timeout time.Duration
 	ua      string
 	limit   int64
 	metrics *Metrics
@@ -39,23 +43,10 @@ type fetcher struct {
 	failing map[string]string
 }
 
-func newFetcher(cfg *config.Config, m *Metrics, log *zap.Logger, now func() time.Time) (*fetcher, error) {
+func newFetcher(cfg *config.Config, m *Metrics, log *zap.Logger, now func() time.Time, hosts *upstream.Hosts) (*fetcher, error) {
 	q := cfg.Quotes
-	jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-	if err != nil {
-		return nil, fmt.Errorf("create cookie jar: %w", err)
-	}
-	timeout := q.Yahoo.RequestTimeout.D()
-	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
-	transport := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          10,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
-		ResponseHeaderTimeout: timeout,
-		ExpectContinueTimeout: time.Second,
+	if hosts == nil {
+		hosts = upstream.NewHosts(upstream.HostsOptions{Now: now})
 	}
 	ua := q.Yahoo.UserAgent
 	if ua == "" {
@@ -65,7 +56,9 @@ func newFetcher(cfg *config.Config, m *Metrics, log *zap.Logger, now func() time
 		ua = config.DefaultUserAgent
 	}
 	f := &fetcher{
-		client:  &http.Client{Transport: transport, Jar: jar, Timeout: timeout},
+		clients: map[string]*http.Client{},
+		hosts:   hosts,
+		timeout: q.Yahoo.RequestTimeout.D(),
 		ua:      ua,
 		limit:   int64(q.MaxBodySize),
 		metrics: m,
@@ -74,10 +67,34 @@ func newFetcher(cfg *config.Config, m *Metrics, log *zap.Logger, now func() time
 		backoff: map[string]*backoff{},
 		failing: map[string]string{},
 	}
+	yahoo, err := upstream.NewClient(q.Yahoo.HTTPConfig.Client(config.DefaultHTTPConfig),
+		upstream.ClientOptions{Name: "quotes/yahoo", Hosts: hosts, Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("quotes.yahoo.http_config: %w", err)
+	}
+	if yahoo.Jar, err = cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List}); err != nil {
+		return nil, fmt.Errorf("create cookie jar: %w", err)
+	}
+	f.clients[SourceYahoo], f.clients[SourceYahooChart] = yahoo, yahoo
+	fh := config.DefaultHTTPConfig
+	if q.Finnhub != nil {
+		fh = q.Finnhub.HTTPConfig.Client(fh)
+	}
+	if f.clients[SourceFinnhub], err = upstream.NewClient(fh,
+		upstream.ClientOptions{Name: "quotes/finnhub", Hosts: hosts, Now: now}); err != nil {
+		return nil, fmt.Errorf("quotes.finnhub.http_config: %w", err)
+	}
 	for _, s := range Sources {
 		f.backoff[s] = newBackoff(q.MinBackoff.D(), q.MaxBackoff.D(), rand.Float64)
 	}
 	return f, nil
+}
+
+// close releases the clients' idle connections.
+func (f *fetcher) close() {
+	for _, c := range f.clients {
+		c.CloseIdleConnections()
+	}
 }
 
 // request is one GET to a source.
@@ -108,7 +125,7 @@ type response struct {
 // to decode (nil: ignore the body), counts the outcome and updates the
 // source's backoff. Every error it returns is a *RequestError.
 func (f *fetcher) exchange(ctx context.Context, r request, decode func(*response) error) (*response, error) {
-	if err := f.gate(r.source); err != nil {
+	if err := f.gate(r.source, r.url); err != nil {
 		return nil, err
 	}
 	bo := f.backoff[r.source]
@@ -133,39 +150,63 @@ func (f *fetcher) exchange(ctx context.Context, r request, decode func(*response
 		return resp, nil
 	}
 	re := asRequestError(r.source, err)
-	if backsOff(re.Reason) && !(r.tolerant && re.Reason == ReasonNetwork) {
-		f.pause(r.source, re)
+	if errors.Is(re, upstream.ErrBackingOff) {
+		return resp, re // the host is paused for every caller: not this source's failure
+	}
+	if backsOff(re.Reason) && !(r.tolerant && upstream.IsNetwork(re.Reason)) {
+		f.pause(r.source, r.url, re)
 	} else {
 		f.logFailure(r.source, re, 0)
 	}
 	return resp, re
 }
 
-// gate returns an ErrBackingOff RequestError while source is paused.
-func (f *fetcher) gate(source string) error {
+// gate returns an ErrBackingOff RequestError while source is paused, or
+// while the host of rawURL is paused for every caller of the process.
+func (f *fetcher) gate(source, rawURL string) error {
 	bo := f.backoff[source]
 	if wait := bo.remaining(f.now()); wait > 0 {
 		_, reason := bo.state()
 		return &RequestError{Source: source, Reason: reason, RetryAfter: wait, Err: ErrBackingOff}
 	}
+	if wait, reason := f.hosts.Paused(rawURL); wait > 0 {
+		return &RequestError{Source: source, Reason: reason, RetryAfter: wait, Err: ErrBackingOff}
+	}
 	return nil
 }
 
-// pause starts or extends the source's backoff after the failure re.
-func (f *fetcher) pause(source string, re *RequestError) {
+// pause starts or extends the source's backoff after the failure re of a
+// request to rawURL, and pauses that host for as long, so that no other
+// caller of the process (the impact engine's chart fills, a poller of
+// another generation) asks it before the backoff ends.
+func (f *fetcher) pause(source, rawURL string, re *RequestError) {
 	now := f.now()
 	d := f.backoff[source].fail(now, re.Reason, re.RetryAfter)
+	if hostWide(re.Reason) {
+		f.hosts.Pause(rawURL, now.Add(d), re.Reason)
+	}
 	f.metrics.setBackoff(source, now.Add(d))
 	f.logFailure(source, re, d)
+}
+
+// hostWide reports whether a failure says something about the host rather
+// than the source: throttling, an outage, an IP block. A rejected crumb
+// does not stop the crumb-free chart on the same host.
+func hostWide(reason string) bool {
+	switch reason {
+	case upstream.ReasonRateLimited, upstream.ReasonServerError, upstream.ReasonTimeout, upstream.ReasonForbidden:
+		return true
+	}
+	return upstream.IsNetwork(reason)
 }
 
 // logFailure logs a failed request: a warning when the source's failure
 // reason changes, debug while it repeats, so a long outage is one line.
 func (f *fetcher) logFailure(source string, re *RequestError, backoff time.Duration) {
-	if re.Reason == ReasonCanceled {
+	if re.Reason == upstream.ReasonCanceled {
 		return
 	}
-	if re.Reason == ReasonNotFound || (re.Reason == ReasonUnauthorized && backoff == 0) {
+	if re.Reason == upstream.ReasonNotFound || (re.Reason == upstream.ReasonUnauthorized && backoff == 0) {
 		// A symbol the source does not know is not a source failure (the
 		// poller reports it per symbol); a rejected crumb is refreshed and
 		// retried, and only a second rejection pauses the source.
@@ -187,31 +228,33 @@ func (f *fetcher) logFailure(source string, re *RequestError, backoff time.Durat
 	log("Quote request failed", fields...)
 }
 
-// roundTrip does the GET and reads at most limit bytes of the body.
+// roundTrip does the GET, bounded by the request timeout, and reads at
+// most limit bytes of the body.
 func (f *fetcher) roundTrip(ctx context.Context, r request) (*response, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
 	if err != nil {
-		return nil, &RequestError{Source: r.source, Reason: ReasonClientError, Err: fmt.Errorf("build request for %s: %w", redactURL(r.url), err)}
+		return nil, &RequestError{Source: r.source, Reason: upstream.ReasonRequest, Err: fmt.Errorf("build request for %s: not a URL that can be requested", redactURL(r.url))}
 	}
 	for k, vs := range r.header {
 		req.Header[k] = vs
 	}
 	req.Header.Set("User-Agent", f.ua)
 	req.Header.Set("Accept", r.accept)
-	res, err := f.client.Do(req)
+	res, err := f.clients[r.source].Do(req)
 	if err != nil {
 		return nil, transportError(r.source, err)
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, f.limit+1))
+	buf, err := upstream.ReadBody(res, f.limit, nil)
+	if e := upstream.AsError(err); e != nil {
+		return nil, &RequestError{Source: r.source, Status: res.StatusCode, Reason: e.Reason, Err: e.Err}
+	}
 	if err != nil {
 		return nil, transportError(r.source, err)
 	}
-	if int64(len(body)) > f.limit {
-		return nil, &RequestError{Source: r.source, Status: res.StatusCode, Reason: ReasonTooLarge,
-			Err: fmt.Errorf("body exceeds %d bytes", f.limit)}
-	}
-	resp := &response{status: res.StatusCode, header: res.Header, body: body, url: res.Request.URL}
+	resp := &response{status: res.StatusCode, header: res.Header, body: buf.Bytes(), url: res.Request.URL}
 	if !r.anyStatus && (res.StatusCode < 200 || res.StatusCode > 299) {
 		return resp, statusError(r.source, resp, f.now())
 	}
@@ -220,12 +263,12 @@ func (f *fetcher) roundTrip(ctx context.Context, r request) (*response, error) {
 
 // statusError turns a non-2xx answer into a RequestError.
 func statusError(source string, resp *response, now time.Time) *RequestError {
-	re := &RequestError{Source: source, Status: resp.status, Reason: statusReason(resp.status), Detail: snippet(resp.body)}
+	re := &RequestError{Source: source, Status: resp.status, Reason: upstream.StatusReason(resp.status), Detail: upstream.Snippet(resp.body)}
 	if resp.status == 429 || resp.status >= 500 {
-		re.RetryAfter = parseRetryAfter(resp.header.Get("Retry-After"), now)
+		re.RetryAfter = upstream.RetryAfter(resp.header, now)
 	}
 	if resp.status >= 400 && resp.status < 500 && invalidCrumbBody(resp.body) {
-		re.Reason = ReasonUnauthorized
+		re.Reason = upstream.ReasonUnauthorized
 	}
 	return re
 }
@@ -235,5 +278,5 @@ func asRequestError(source string, err error) *RequestError {
 	if re, ok := errors.AsType[*RequestError](err); ok {
 		return re
 	}
-	return &RequestError{Source: source, Reason: ReasonDecode, Err: err}
+	return &RequestError{Source: source, Reason: upstream.ReasonParse, Err: err}
 }

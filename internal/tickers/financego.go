@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monitord/monitord/internal/upstream"
 	finance "github.com/piquette/finance-go"
 	"github.com/piquette/finance-go/form"
 	"github.com/piquette/finance-go/quote"
@@ -54,7 +55,7 @@ func (b *Backend) Call(path string, body *form.Values, ctx *context.Context, v a
 			return nil
 		}
 		if err := json.Unmarshal(resp.body, v); err != nil {
-			return &RequestError{Source: source, Status: resp.status, Reason: ReasonDecode, Detail: snippet(resp.body), Err: err}
+			return &RequestError{Source: source, Status: resp.status, Reason: upstream.ReasonParse, Detail: upstream.Snippet(resp.body), Err: err}
 		}
 		return nil
 	})
@@ -98,7 +99,7 @@ func (b *Backend) Quotes(ctx context.Context, symbols []string) (map[string]Quot
 		return out, rec.err
 	}
 	if err := it.Err(); err != nil {
-		return out, &RequestError{Source: SourceYahoo, Reason: ReasonUpstream, Err: err}
+		return out, &RequestError{Source: SourceYahoo, Reason: upstream.ReasonUpstreamError, Err: err}
 	}
 	return out, nil
 }
@@ -164,20 +165,20 @@ func checkQuoteEnvelope(resp *response) error {
 		} `json:"finance"`
 	}
 	if err := json.Unmarshal(resp.body, &env); err != nil {
-		return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: ReasonDecode, Detail: snippet(resp.body), Err: err}
+		return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: upstream.ReasonParse, Detail: upstream.Snippet(resp.body), Err: err}
 	}
 	switch {
 	case env.Finance != nil && env.Finance.Error != nil:
-		reason := ReasonUpstream
+		reason := upstream.ReasonUpstreamError
 		if invalidCrumbBody(resp.body) {
-			reason = ReasonUnauthorized
+			reason = upstream.ReasonUnauthorized
 		}
 		return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: reason, Detail: env.Finance.Error.Description}
 	case env.QuoteResponse == nil:
-		return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: ReasonDecode, Detail: snippet(resp.body),
+		return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: upstream.ReasonParse, Detail: upstream.Snippet(resp.body),
 			Err: fmt.Errorf("no quoteResponse object")}
 	case env.QuoteResponse.Error != nil:
-		return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: ReasonUpstream, Detail: env.QuoteResponse.Error.Description}
+		return &RequestError{Source: SourceYahoo, Status: resp.status, Reason: upstream.ReasonUpstreamError, Detail: env.QuoteResponse.Error.Description}
 	}
 	return nil
 }

@@ -10,25 +10,38 @@ import (
 	"time"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
-// finnhub is the optional keyed fallback: GET {base_url}/quote?symbol=MP,
-// answering {"c":price,"d":change,"dp":pct,"h","l","o","pc":prev,"t":epoch}.
-// The key travels in the X-Finnhub-Token header, never in the URL, so no
-// error message (Go's include the URL) can carry it. The free plan allows
-// 60 calls a minute; the poller asks only for symbols Yahoo failed on.
+// finnhub is the "finnhub" provider, a keyed fallback: GET
+// {base_url}/quote?symbol=MP, answering {"c":price,"d":change,"dp":pct,
+// "h","l","o","pc":prev,"t":epoch}, one symbol per request. The key
+// travels in the X-Finnhub-Token header, never in the URL, so no error
+// message (Go's include the URL) can carry it. The free plan allows 60
+// calls a minute; placed after Yahoo's providers, it is asked only for the
+// symbols they failed on.
 type finnhub struct {
 	f    *fetcher
 	base string
 	key  config.Secret
 }
 
-// newFinnhub returns nil when c is nil or has no API key.
-func newFinnhub(f *fetcher, c *config.Finnhub) *finnhub {
-	if c == nil || c.APIKey == "" {
-		return nil
+// newFinnhub builds the provider; configuration validation made sure an
+// API key is set when finnhub is in quotes.providers.
+func newFinnhub(env providerEnv) Provider {
+	c := env.cfg.Quotes.Finnhub
+	if c == nil {
+		c = &config.Finnhub{}
 	}
-	return &finnhub{f: f, base: strings.TrimRight(c.BaseURL, "/"), key: c.APIKey}
+	return &finnhub{f: env.f, base: strings.TrimRight(c.BaseURL, "/"), key: c.APIKey}
+}
+
+// Name implements Provider.
+func (*finnhub) Name() string { return SourceFinnhub }
+
+// Quotes implements Provider.
+func (fh *finnhub) Quotes(ctx context.Context, symbols []string) (map[string]Quote, map[string]error) {
+	return eachSymbol(ctx, SourceFinnhub, symbols, fh.quote)
 }
 
 type finnhubQuote struct {
@@ -51,10 +64,10 @@ func (fh *finnhub) quote(ctx context.Context, symbol string) (Quote, error) {
 		header: http.Header{"X-Finnhub-Token": {fh.key.Reveal()}},
 	}, func(resp *response) error {
 		if err := json.Unmarshal(resp.body, &fq); err != nil {
-			return &RequestError{Source: SourceFinnhub, Status: resp.status, Reason: ReasonDecode, Detail: snippet(resp.body), Err: err}
+			return &RequestError{Source: SourceFinnhub, Status: resp.status, Reason: upstream.ReasonParse, Detail: upstream.Snippet(resp.body), Err: err}
 		}
 		if fq.Error != "" {
-			return &RequestError{Source: SourceFinnhub, Status: resp.status, Reason: ReasonUpstream, Detail: snippet([]byte(fq.Error))}
+			return &RequestError{Source: SourceFinnhub, Status: resp.status, Reason: upstream.ReasonUpstreamError, Detail: upstream.Snippet([]byte(fq.Error))}
 		}
 		return nil
 	})

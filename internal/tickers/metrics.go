@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/monitord/monitord/internal/upstream"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -92,7 +93,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		for _, r := range []string{"success", "error"} {
 			m.requests.WithLabelValues(s, r)
 		}
-		for _, r := range Reasons {
+		for _, r := range reasons {
 			m.requestErrors.WithLabelValues(s, r)
 		}
 		m.duration.WithLabelValues(s)
@@ -196,7 +197,7 @@ func (m *Metrics) observeRequest(source string, d time.Duration, err error, now 
 	if err != nil {
 		reason := reasonOf(err)
 		if reason == "" {
-			reason = ReasonDecode
+			reason = upstream.ReasonParse
 		}
 		m.requestErrors.WithLabelValues(source, reason).Inc()
 		return

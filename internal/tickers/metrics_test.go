@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monitord/monitord/internal/upstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -105,10 +106,10 @@ monitord_quote_last_success_timestamp_seconds{source="yahoo"} 1.7816184e+09
 			t.Errorf("requests_total{source=%q,result=%q}: got %v, want %v", c.source, c.result, got, c.want)
 		}
 	}
-	if got := testutil.ToFloat64(m.requestErrors.WithLabelValues(SourceYahooChart, ReasonNotFound)); got != 1 {
+	if got := testutil.ToFloat64(m.requestErrors.WithLabelValues(SourceYahooChart, upstream.ReasonNotFound)); got != 1 {
 		t.Errorf("request_errors_total{yahoo_chart,not_found}: got %v, want 1", got)
 	}
-	if got, want := testutil.CollectAndCount(m.requestErrors), len(Sources)*len(Reasons); got != want {
+	if got, want := testutil.CollectAndCount(m.requestErrors), len(Sources)*len(reasons); got != want {
 		t.Errorf("request_errors_total series: got %d, want %d pre-initialised", got, want)
 	}
 	if got := testutil.CollectAndCount(m.duration); got != len(Sources) {
@@ -144,7 +145,7 @@ monitord_quote_source_info{source="yahoo_chart",symbol="REMX"} 1
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "monitord_quote_backoff_seconds", "monitord_quote_source_info"); err != nil {
 		t.Error(err)
 	}
-	if got := testutil.ToFloat64(m.requestErrors.WithLabelValues(SourceYahoo, ReasonRateLimited)); got != 1 {
+	if got := testutil.ToFloat64(m.requestErrors.WithLabelValues(SourceYahoo, upstream.ReasonRateLimited)); got != 1 {
 		t.Errorf("request_errors_total{yahoo,rate_limited}: got %v, want 1", got)
 	}
 

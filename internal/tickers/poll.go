@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -89,84 +87,46 @@ func (p *Poller) Poll(ctx context.Context) (Result, error) {
 	return res, err
 }
 
-// fetch asks v7 in batches of quotes.yahoo.batch_size, one batch after
-// the other (never hammer), then the fallbacks for what is left.
+// fetch asks each provider of the chain, in order, for the symbols the
+// providers before it could not price; a symbol a provider does not know
+// at all (ErrUnknownSymbol) goes no further.
 func (p *Poller) fetch(ctx context.Context) (map[string]Quote, map[string]error) {
 	got := map[string]Quote{}
 	errs := map[string]error{}
-	var retry []string
-	for batch := range slices.Chunk(p.symbols, max(1, p.cfg.Yahoo.BatchSize)) {
-		qs, err := p.yahoo.Quotes(ctx, batch)
-		for _, s := range batch {
+	left := p.symbols
+	for _, pr := range p.chain {
+		if len(left) == 0 {
+			break
+		}
+		qs, perr := pr.Quotes(ctx, left)
+		var next []string
+		for _, s := range left {
 			q, ok := qs[s]
+			var err error
 			switch {
-			case ok && q.validate() == nil:
-				got[s] = q
-				continue
 			case ok:
-				errs[s] = fmt.Errorf("%s: %w", SourceYahoo, q.validate())
-			case err != nil:
-				errs[s] = err
+				if err = q.validate(); err == nil {
+					got[s] = q
+					delete(errs, s)
+					continue
+				}
+				err = fmt.Errorf("%s: %w", pr.Name(), err)
+			case perr[s] != nil:
+				err = perr[s]
 			default:
-				errs[s] = fmt.Errorf("%s: not in the quote response", SourceYahoo)
+				err = fmt.Errorf("%s: no quote", pr.Name())
 			}
-			retry = append(retry, s)
+			if prev := errs[s]; prev != nil {
+				err = fmt.Errorf("%w; %w", prev, err)
+			}
+			errs[s] = err
+			if !errors.Is(err, ErrUnknownSymbol) {
+				next = append(next, s)
+			}
 		}
+		left = next
 	}
-	if len(retry) == 0 {
-		return got, errs
-	}
-
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, chartConcurrency)
-	for _, s := range retry {
-		wg.Go(func() {
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				mu.Lock()
-				errs[s] = fmt.Errorf("%w; %w", errs[s], transportError(SourceYahooChart, ctx.Err()))
-				mu.Unlock()
-				return
-			}
-			q, err := p.fallback(ctx, s)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs[s] = fmt.Errorf("%w; %w", errs[s], err)
-				return
-			}
-			got[s] = q
-			delete(errs, s)
-		})
-	}
-	wg.Wait()
 	return got, errs
-}
-
-// fallback prices one symbol from the chart meta, then from Finnhub. A
-// symbol the chart does not know is not asked of Finnhub.
-func (p *Poller) fallback(ctx context.Context, symbol string) (Quote, error) {
-	q, err := p.yahoo.ChartQuote(ctx, symbol)
-	if err == nil {
-		if err = q.validate(); err == nil {
-			return q, nil
-		}
-		err = fmt.Errorf("%s: %w", SourceYahooChart, err)
-	}
-	if p.finnhub == nil || errors.Is(err, ErrUnknownSymbol) {
-		return Quote{}, err
-	}
-	fq, ferr := p.finnhub.quote(ctx, symbol)
-	if ferr == nil {
-		if ferr = fq.validate(); ferr == nil {
-			return fq, nil
-		}
-		ferr = fmt.Errorf("%s: %w", SourceFinnhub, ferr)
-	}
-	return Quote{}, fmt.Errorf("%w; %w", err, ferr)
 }
 
 // accept records the quotes got in this poll: market state for sources

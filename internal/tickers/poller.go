@@ -10,10 +10,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
-
-// chartConcurrency bounds the per-symbol chart requests of one poll.
-const chartConcurrency = 4
 
 // pruneEvery is how often a poll also prunes the history.
 const pruneEvery = time.Hour
@@ -32,7 +30,10 @@ type Poller struct {
 	bench   string
 	cal     *Calendar
 	yahoo   *Backend
-	finnhub *finnhub
+	// chain is quotes.providers, in order.
+	chain []Provider
+	// hosts are the per-host budgets shared with the process (WithHosts).
+	hosts   *upstream.Hosts
 	hist    *History
 	m       *Metrics
 	log     *zap.Logger
@@ -63,6 +64,10 @@ type Option func(*Poller)
 
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(p *Poller) { p.now = now } }
+
+// WithHosts shares the process's per-host budgets (upstream.Hosts) with
+// the poller: without it, the poller keeps budgets of its own.
+func WithHosts(h *upstream.Hosts) Option { return func(p *Poller) { p.hosts = h } }
 
 // NewPoller builds a poller for cfg's watchlist plus cfg.Impact.Benchmark
 // (deduplicated). hist may be nil (no history is kept); m must be the
@@ -104,12 +109,14 @@ func NewPoller(cfg *config.Config, hist *History, m *Metrics, log *zap.Logger, o
 		return nil, err
 	}
 	p.cal = cal
-	f, err := newFetcher(cfg, m, p.log, p.now)
+	f, err := newFetcher(cfg, m, p.log, p.now, p.hosts)
 	if err != nil {
 		return nil, err
 	}
 	p.yahoo = newBackend(f, cfg.Quotes.Yahoo)
-	p.finnhub = newFinnhub(f, cfg.Quotes.Finnhub)
+	if p.chain, err = newChain(providerEnv{cfg: cfg, f: f, yahoo: p.yahoo}); err != nil {
+		return nil, err
+	}
 	m.SetSymbols(p.symbols)
 	if err := p.seed(); err != nil {
 		return nil, err

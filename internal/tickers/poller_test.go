@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -58,7 +60,7 @@ func TestPollFallsBack(t *testing.T) {
 			f := newFakeYahoo(t)
 			watch(f, t0.Add(-time.Minute))
 			f.onCrumb, f.onQuote, f.onChart = tt.onCrumb, tt.onQuote, tt.onChart
-			extra := "finnhub:\n  base_url: " + f.srv.URL + "/finnhub\n  api_key: " + testFinnhubKey + "\n"
+			extra := "finnhub:\n  base_url: " + f.finnhub.URL + "/finnhub\n  api_key: " + testFinnhubKey + "\n"
 			cfg := testConfig(t, f, []string{"MP", "TMQ"}, extra)
 			p := newTestPoller(t, cfg, newClock(t0), nil, nil, nil)
 
@@ -86,7 +88,7 @@ func TestPollFallsBack(t *testing.T) {
 func TestPollUnknownSymbol(t *testing.T) {
 	f := newFakeYahoo(t)
 	watch(f, t0.Add(-time.Minute))
-	extra := "finnhub:\n  base_url: " + f.srv.URL + "/finnhub\n  api_key: " + testFinnhubKey + "\n"
+	extra := "finnhub:\n  base_url: " + f.finnhub.URL + "/finnhub\n  api_key: " + testFinnhubKey + "\n"
 	cfg := testConfig(t, f, []string{"MP", "ZZZZ", "TMQ"}, extra)
 	m := NewMetrics(nil)
 	p := newTestPoller(t, cfg, newClock(t0), m, nil, nil)
@@ -390,4 +392,89 @@ func gaugeValue(t *testing.T, g interface{ Write(*dto.Metric) error }) float64 {
 		t.Fatal(err)
 	}
 	return m.GetGauge().GetValue()
+}
+
+// TestChartBackoffIsSharedAcrossPollers reproduces the fault of a chart
+// request sent a second after the chart host answered 429 (Retry-After: 3,
+// backoff 15s): a second poller sharing the process's host budgets (a
+// reload's, or the impact engine's chart fills through another poller)
+// must not ask the host before the backoff ends.
+func TestChartBackoffIsSharedAcrossPollers(t *testing.T) {
+	f := newFakeYahoo(t)
+	watch(f, t0)
+	f.onChart = func(w http.ResponseWriter, _ *http.Request) bool {
+		w.Header().Set("Retry-After", "3")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write([]byte("Too Many Requests"))
+		return true
+	}
+	cfg := testConfig(t, f, []string{"MP"}, "")
+	clock := newClock(t0)
+	hosts := upstream.NewHosts(upstream.HostsOptions{Now: clock.Now})
+	var pollers []*Poller
+	for range 2 {
+		p, err := NewPoller(cfg, nil, nil, nil, WithClock(clock.Now), WithHosts(hosts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bo := range p.yahoo.f.backoff {
+			bo.jitter = func() float64 { return 0 }
+		}
+		pollers = append(pollers, p)
+	}
+	ctx := testCtx(t)
+	if _, err := pollers[0].Bars(ctx, "MP", t0.Add(-time.Hour), t0, Interval5m); reasonOf(err) != upstream.ReasonRateLimited {
+		t.Fatalf("first chart request: got %v, want rate_limited", err)
+	}
+	wait, _ := pollers[0].Backend().Backoff(SourceYahooChart)
+	if wait != 15*time.Second {
+		t.Fatalf("backoff %v, want 15s (half of min_backoff's 30s, jitter 0)", wait)
+	}
+	for _, after := range []time.Duration{time.Second, 5 * time.Second, 14 * time.Second} {
+		clock.Set(t0.Add(after))
+		_, err := pollers[1].Bars(ctx, "MP", t0.Add(-time.Hour), t0, Interval5m)
+		if !errors.Is(err, ErrBackingOff) {
+			t.Errorf("%v later, the other poller: got %v, want ErrBackingOff", after, err)
+		}
+	}
+	if n := f.count("chart"); n != 1 {
+		t.Errorf("the chart host got %d requests during the backoff, want 1", n)
+	}
+	f.onChart = nil
+	clock.Set(t0.Add(15 * time.Second))
+	if _, err := pollers[1].Bars(ctx, "MP", t0.Add(-time.Hour), t0, Interval5m); err != nil {
+		t.Errorf("after the backoff: %v", err)
+	}
+}
+
+// TestProvidersFollowTheConfiguredChain: quotes.providers orders the
+// chain; a provider left out is never asked.
+func TestProvidersFollowTheConfiguredChain(t *testing.T) {
+	f := newFakeYahoo(t)
+	watch(f, t0.Add(-time.Minute))
+	cfg := testConfig(t, f, []string{"MP", "TMQ"}, "providers: [yahoo_chart]\n")
+	p := newTestPoller(t, cfg, newClock(t0), nil, nil, nil)
+	res, err := p.Poll(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"MP/yahoo_chart", "TMQ/yahoo_chart", "REMX/yahoo_chart"}, symbolsOf(res.Quotes)); diff != "" {
+		t.Errorf("quotes (-want +got):\n%s", diff)
+	}
+	for _, route := range []string{"cookie", "crumb", "quote"} {
+		if n := f.count(route); n != 0 {
+			t.Errorf("%d %s requests, want none: yahoo is not in the chain", n, route)
+		}
+	}
+}
+
+func TestEveryConfiguredProviderIsRegistered(t *testing.T) {
+	for _, name := range config.QuoteProviders {
+		if providers[name] == nil {
+			t.Errorf("config.QuoteProviders names %q, which has no constructor in providers", name)
+		}
+	}
+	if len(providers) != len(config.QuoteProviders) {
+		t.Errorf("%d providers registered, config lists %d", len(providers), len(config.QuoteProviders))
+	}
 }

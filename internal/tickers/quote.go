@@ -13,13 +13,16 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/monitord/monitord/internal/config"
 )
 
-// Names of the quote sources, used in Quote.Source and as the source label.
+// Names of the quote sources, used in Quote.Source and as the source
+// label: the provider names of quotes.providers.
 const (
-	SourceYahoo      = "yahoo"       // v7 quote API (cookie and crumb)
-	SourceYahooChart = "yahoo_chart" // v8 chart meta (no crumb)
-	SourceFinnhub    = "finnhub"     // keyed fallback
+	SourceYahoo      = config.ProviderYahoo      // v7 quote API (cookie and crumb)
+	SourceYahooChart = config.ProviderYahooChart // v8 chart meta (no crumb)
+	SourceFinnhub    = config.ProviderFinnhub    // keyed fallback
 )
 
 // Sources lists every source name, for pre-initialising metrics.

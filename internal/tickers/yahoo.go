@@ -3,14 +3,17 @@ package tickers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // Backend talks to Yahoo Finance: the v7 quote API behind a cookie and a
@@ -39,7 +42,7 @@ func NewBackend(cfg *config.Config, m *Metrics, log *zap.Logger) (*Backend, erro
 	if log == nil {
 		log = zap.NewNop()
 	}
-	f, err := newFetcher(cfg, m, log.With(zap.String("component", "tickers")), time.Now)
+	f, err := newFetcher(cfg, m, log.With(zap.String("component", "tickers")), time.Now, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +85,7 @@ func (b *Backend) get(ctx context.Context, source, path string, query url.Values
 		var crumb string
 		if source == SourceYahoo {
 			// Do not fetch a crumb for a source that is backing off.
-			if err := b.f.gate(source); err != nil {
+			if err := b.f.gate(source, base); err != nil {
 				return err
 			}
 			c, err := b.crumb(ctx)
@@ -100,7 +103,7 @@ func (b *Backend) get(ctx context.Context, source, path string, query url.Values
 		if err == nil {
 			return nil
 		}
-		if source != SourceYahoo || reasonOf(err) != ReasonUnauthorized || errors.Is(err, ErrBackingOff) {
+		if source != SourceYahoo || reasonOf(err) != upstream.ReasonUnauthorized || errors.Is(err, ErrBackingOff) {
 			return err
 		}
 		b.invalidateCrumb(crumb)
@@ -108,7 +111,7 @@ func (b *Backend) get(ctx context.Context, source, path string, query url.Values
 			b.f.log.Debug("Crumb rejected, refreshing", zap.String("source", source), zap.NamedError("err", err))
 			continue
 		}
-		b.f.pause(source, asRequestError(source, err))
+		b.f.pause(source, u, asRequestError(source, err))
 		return err
 	}
 }
@@ -122,4 +125,36 @@ func (b *Backend) Backoff(source string) (time.Duration, string) {
 	}
 	_, reason := bo.state()
 	return bo.remaining(b.f.now()), reason
+}
+
+// v7Provider is the "yahoo" provider: the v7 quote API, quotes.yahoo.
+// batch_size symbols per request, one batch after the other (never
+// hammer).
+type v7Provider struct {
+	b     *Backend
+	batch int
+}
+
+// Name implements Provider.
+func (*v7Provider) Name() string { return SourceYahoo }
+
+// Quotes implements Provider. A symbol the answer leaves out gets an
+// error of its own, so the next provider is asked for it.
+func (v *v7Provider) Quotes(ctx context.Context, symbols []string) (map[string]Quote, map[string]error) {
+	got := make(map[string]Quote, len(symbols))
+	errs := map[string]error{}
+	for batch := range slices.Chunk(symbols, max(1, v.batch)) {
+		qs, err := v.b.Quotes(ctx, batch)
+		for _, s := range batch {
+			switch q, ok := qs[s]; {
+			case ok:
+				got[s] = q
+			case err != nil:
+				errs[s] = err
+			default:
+				errs[s] = fmt.Errorf("%s: not in the quote response", SourceYahoo)
+			}
+		}
+	}
+	return got, errs
 }
