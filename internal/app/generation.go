@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/pipeline"
 	"github.com/monitord/monitord/internal/schedule"
 	"github.com/monitord/monitord/internal/shard"
 )
@@ -14,8 +15,9 @@ type generation struct {
 	cfg    *config.Config
 	quotes *quoteJob
 	news   *newsJobs
-	// pipeline is nil in `monitord once` without --alerts.
-	pipeline *pipeline
+	// pipeline evaluates what the polls produce; in `monitord once`
+	// without --alerts, it only measures impact.
+	pipeline *pipeline.Pipeline
 
 	jobs []schedule.Job
 	// reports print what the components saw, for `monitord once`.

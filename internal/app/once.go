@@ -94,7 +94,7 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 	}
 	wg.Wait()
 	if o.Alerts {
-		if err := gen.pipeline.tick(ctx); err != nil {
+		if err := gen.pipeline.Tick(ctx, a.now()); err != nil {
 			errs = append(errs, fmt.Errorf("rules: %w", err))
 		}
 		drainOutbox(ctx, a.alerts)
@@ -103,13 +103,13 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 		}
 	}
 	// Measure what the chart can tell about the last day's matched stories.
-	if err := gen.pipeline.impact.Tick(ctx, a.now()); err != nil {
+	if err := gen.pipeline.Impact().Tick(ctx, a.now()); err != nil {
 		errs = append(errs, fmt.Errorf("impact: %w", err))
 	}
 	for _, r := range gen.reports {
 		r(o.Out)
 	}
-	if events, err := gen.pipeline.impact.Rows(a.now().Add(-24*time.Hour), "", 100); err != nil {
+	if events, err := gen.pipeline.Impact().Rows(a.now().Add(-24*time.Hour), "", 100); err != nil {
 		errs = append(errs, fmt.Errorf("impact: %w", err))
 	} else {
 		moves := "raw moves"

@@ -54,6 +54,18 @@ func TestBadConfigs(t *testing.T) {
 			`line 17: rules[2]: a price rule needs a condition: change_pct, move_pct, above, below, volume_ratio or new_52_week`,
 			`line 21: rules[3].type: unknown rule type "gossip" (want price, news, impact or source_health)`,
 		}},
+		{"rule_keys.bad.yml", []string{ // each rule type has its own keys
+			`line 8: rules[0].keywords: not a key of a price rule`,
+			`line 13: rules[1].change_pct: not a key of a news rule`,
+			`line 14: rules[1].repeat_interval: not a key of a news rule`,
+			`line 20: rules[2].quiet_hours: not a key of an impact rule`,
+			`line 25: rules[3].window: not a key of a source_health rule`,
+			`line 26: rules[3].thresold: unknown key "thresold"`,
+			`line 28: rules[4].stale_for: not a key of a news rule`,
+			// An unknown type is reported by validation, once the keys of
+			// no type are fixed.
+			`line 32: rules[5].colour: unknown key "colour"`,
+		}},
 		{"bad_env.bad.yml", []string{
 			`line 4: receivers[0].slack.webhook_url: environment variable MONITORD_TEST_UNSET_VARIABLE is not set`,
 		}},
@@ -195,8 +207,8 @@ receivers:
 		t.Errorf("got feed %+v, want news defaults applied", f)
 	}
 	r := cfg.Rules[0]
-	if r.Severity != "warning" || r.HysteresisPct != 0.5 || r.VolumeAverage != "10d" {
-		t.Errorf("got rule %+v, want rule defaults", r)
+	if p, ok := r.Spec.(*PriceRule); !ok || r.Severity != "warning" || p.HysteresisPct != 0.5 || p.VolumeAverage != "10d" {
+		t.Errorf("got rule %+v with %+v, want rule and price rule defaults", r, r.Spec)
 	}
 	if got := cfg.Receivers[0].MaxAge.D(); got != 24*time.Hour {
 		t.Errorf("got receiver max_age %v, want 24h", got)

@@ -19,8 +19,7 @@ func TestExampleShowsEveryOption(t *testing.T) {
 	if _, err := Load(data, "../../configs/example.yml"); err != nil {
 		t.Fatalf("example does not load: %v", err)
 	}
-	keys := map[string]bool{}
-	collectKeys(reflect.TypeOf(Config{}), keys, map[reflect.Type]bool{})
+	keys := schemaKeys()
 	var missing []string
 	for k := range keys {
 		if !regexp.MustCompile(`(?m)^[\s#-]*` + regexp.QuoteMeta(k) + `:`).Match(data) {
@@ -31,6 +30,17 @@ func TestExampleShowsEveryOption(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("configs/example.yml does not show these keys: %s", strings.Join(missing, ", "))
 	}
+}
+
+// schemaKeys returns every key of the schema: those of Config and,
+// through the rule types, of every rule's Spec.
+func schemaKeys() map[string]bool {
+	keys, seen := map[string]bool{}, map[reflect.Type]bool{}
+	collectKeys(reflect.TypeOf(Config{}), keys, seen)
+	for _, rt := range ruleTypes {
+		collectKeys(reflect.TypeOf(rt.spec()), keys, seen)
+	}
+	return keys
 }
 
 func collectKeys(t reflect.Type, keys map[string]bool, seen map[reflect.Type]bool) {
@@ -45,7 +55,11 @@ func collectKeys(t reflect.Type, keys map[string]bool, seen map[reflect.Type]boo
 	seen[t] = true
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" && strings.Contains(opts, "inline") {
+			collectKeys(f.Type, keys, seen)
+			continue
+		}
 		if name == "" || name == "-" || !f.IsExported() {
 			continue
 		}
@@ -61,8 +75,7 @@ func TestConfigurationDocumentsEveryOption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := map[string]bool{}
-	collectKeys(reflect.TypeOf(Config{}), keys, map[reflect.Type]bool{})
+	keys := schemaKeys()
 	if len(keys) < 50 {
 		t.Fatalf("collected only %d keys from the schema", len(keys))
 	}

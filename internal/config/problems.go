@@ -160,8 +160,18 @@ func (idx lineIndex) pathAt(line int, key string) string {
 	return found[0]
 }
 
+// keyProblem reports a problem with the mapping key named key, standing
+// at node at (the key, or the "<<" that merged it), in the form of a
+// yaml.v3 type error. translateYAML turns it into a Problem on the key's
+// path, so that decoders that check keys themselves (Rule) report like
+// yaml.v3 does.
+func keyProblem(at *yaml.Node, key, format string, args ...any) string {
+	return fmt.Sprintf("line %d: key %q: ", at.Line, key) + fmt.Sprintf(format, args...)
+}
+
 var (
 	reUnknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type \S+$`)
+	reKeyProblem   = regexp.MustCompile(`^line (\d+): key ("(?:[^"\\]|\\.)*"): (.*)$`)
 	reCannot       = regexp.MustCompile(`^line (\d+): cannot unmarshal (!!\w+)(?: ` + "`" + `(.*)` + "`" + `)? into (\S+)$`)
 	reLine         = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 )
@@ -181,6 +191,16 @@ func translateYAML(err error, idx lineIndex) []Problem {
 			line, _ := strconv.Atoi(sm[1])
 			p := idx.pathAt(line, sm[2])
 			out = append(out, Problem{Path: p, Line: line, Msg: fmt.Sprintf("unknown key %q", sm[2])})
+			continue
+		}
+		if sm := reKeyProblem.FindStringSubmatch(m); sm != nil {
+			line, _ := strconv.Atoi(sm[1])
+			key, _ := strconv.Unquote(sm[2])
+			p := idx.pathAt(line, key)
+			if merge := idx.pathAt(line, "<<"); p == "" && merge != "" {
+				p = strings.TrimSuffix(merge, "<<") + key // merged from an anchor
+			}
+			out = append(out, Problem{Path: p, Line: line, Msg: sm[3]})
 			continue
 		}
 		if sm := reCannot.FindStringSubmatch(m); sm != nil {

@@ -1,11 +1,9 @@
 package config
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
-// Rule types.
+// Rule types: the values of a rule's type key. Each has a file of its own
+// (rule_price.go, ...) and an entry in ruleTypes.
 const (
 	RulePrice        = "price"
 	RuleNews         = "news"
@@ -13,8 +11,10 @@ const (
 	RuleSourceHealth = "source_health"
 )
 
-// Rule decides what deserves an alert and who receives it. Which keys apply
-// depends on Type; setting a key another type uses is an error.
+// Rule decides what deserves an alert and who receives it. It holds the
+// keys every rule type has; Spec holds the keys of its type, so that a key
+// of another type is an error when the file is read rather than a setting
+// that silently does nothing.
 type Rule struct {
 	Name      string   `yaml:"name"`
 	Type      string   `yaml:"type"`
@@ -25,58 +25,78 @@ type Rule struct {
 	// Cooldown is the least time between two alerts of this rule for one
 	// symbol (or story key).
 	Cooldown Duration `yaml:"cooldown"`
+
+	// Spec holds the keys of the rule's type: a *PriceRule, *NewsRule,
+	// *ImpactRule or *SourceHealthRule, as Type says. It is nil when Type
+	// names no rule type, which validation reports.
+	Spec RuleSpec `yaml:"-"`
+}
+
+// RuleSpec is the keys of one rule type. Decoding a rule fills the RuleSpec
+// its type's entry in ruleTypes makes, with that type's defaults.
+type RuleSpec interface {
+	// validate checks the type's keys; c knows where the rule stands and
+	// what its keys may name.
+	validate(c *ruleCheck)
+}
+
+// DefaultRule holds the defaults of the keys every rule has.
+var DefaultRule = Rule{Severity: "warning"}
+
+// Episodes are the keys of the rule types whose conditions are episodes
+// that fire and resolve (price and source_health).
+type Episodes struct {
 	// RepeatInterval re-sends a condition that still holds after this long;
 	// zero fires once until the condition clears.
 	RepeatInterval Duration `yaml:"repeat_interval"`
-	// MarketHoursOnly evaluates price rules only in the regular session.
-	MarketHoursOnly bool `yaml:"market_hours_only"`
-	// QuietHours holds alerts of this rule back during these daily windows
-	// ("22:00-07:00", in global.timezone); they are sent when the window ends.
-	QuietHours []string `yaml:"quiet_hours"`
-	// SendResolved says which receivers hear that a price or source-health
-	// condition cleared. Unset, Alertmanager's defaults: webhook and
-	// alertmanager receivers do, Slack does not. true sends it to every
-	// receiver; false only to alertmanager receivers, which always need it
-	// to end the alert.
+	// SendResolved says which receivers hear that a condition cleared.
+	// Unset, Alertmanager's defaults: webhook and alertmanager receivers
+	// do, Slack does not. true sends it to every receiver; false only to
+	// alertmanager receivers, which always need it to end the alert.
 	SendResolved *bool `yaml:"send_resolved,omitempty"`
-
-	// Price rules: one or more of these conditions.
-	ChangePct     *float64 `yaml:"change_pct,omitempty"`
-	MovePct       *float64 `yaml:"move_pct,omitempty"`
-	Window        Duration `yaml:"window"`
-	Above         *float64 `yaml:"above,omitempty"`
-	Below         *float64 `yaml:"below,omitempty"`
-	HysteresisPct float64  `yaml:"hysteresis_pct"`
-	VolumeRatio   *float64 `yaml:"volume_ratio,omitempty"`
-	VolumeAverage string   `yaml:"volume_average"`
-	New52Week     bool     `yaml:"new_52_week"`
-
-	// News rules.
-	Keywords  []string `yaml:"keywords"`
-	MinScore  float64  `yaml:"min_score"`
-	GroupWait Duration `yaml:"group_wait"`
-
-	// Impact rules use MovePct and Within.
-	Within Duration `yaml:"within"`
-
-	// Source-health rules.
-	Sources  []string `yaml:"sources"`
-	Failures int      `yaml:"failures"`
-	StaleFor Duration `yaml:"stale_for"`
 }
 
-// UnmarshalYAML applies the rule defaults before decoding.
-func (r *Rule) UnmarshalYAML(unmarshal func(any) error) error {
-	*r = Rule{Severity: "warning", HysteresisPct: 0.5, VolumeAverage: "10d"}
-	type plain Rule
-	return unmarshal((*plain)(r))
+func (e Episodes) check(c *ruleCheck) {
+	c.nonNegative(c.key("repeat_interval"), e.RepeatInterval)
+}
+
+// ruleCheck is what the validation of a rule type's keys needs: the
+// problem list and its helpers, the rule's key path, and the names its
+// keys may refer to.
+type ruleCheck struct {
+	*validator
+	path     string
+	keywords map[string]KeywordGroup
+	// sources are the feed names and "yahoo".
+	sources map[string]bool
+}
+
+// key returns the path of the rule's key k.
+func (c *ruleCheck) key(k string) string { return c.path + "." + k }
+
+// keywordGroups checks that every group in names is defined in keywords.
+func (c *ruleCheck) keywordGroups(names []string) {
+	for j, k := range names {
+		if _, ok := c.keywords[k]; !ok {
+			c.ps.add(fmt.Sprintf("%s[%d]", c.key("keywords"), j), "keyword group %q is not defined in keywords", k)
+		}
+	}
+}
+
+// quietHours checks the daily windows of a quiet_hours key.
+func (c *ruleCheck) quietHours(windows []string) {
+	for j, q := range windows {
+		if _, _, err := ParseClockRange(q); err != nil {
+			c.ps.add(fmt.Sprintf("%s[%d]", c.key("quiet_hours"), j), "%v", err)
+		}
+	}
 }
 
 func validateRules(ps *problems, c *Config, v *validator, symbols map[string]bool, receivers map[string]bool) {
 	names := map[string]bool{}
-	feeds := map[string]bool{"yahoo": true}
+	sources := map[string]bool{"yahoo": true}
 	for _, f := range c.Feeds {
-		feeds[f.Name] = true
+		sources[f.Name] = true
 	}
 	for i := range c.Rules {
 		r := &c.Rules[i]
@@ -101,89 +121,13 @@ func validateRules(ps *problems, c *Config, v *validator, symbols map[string]boo
 			ps.add(p+".severity", "must be info, warning or critical, got %q", r.Severity)
 		}
 		v.nonNegative(p+".cooldown", r.Cooldown)
-		v.nonNegative(p+".repeat_interval", r.RepeatInterval)
-		for j, q := range r.QuietHours {
-			if _, _, err := ParseClockRange(q); err != nil {
-				ps.add(fmt.Sprintf("%s.quiet_hours[%d]", p, j), "%v", err)
-			}
-		}
-		switch r.Type {
-		case RulePrice:
-			validatePriceRule(ps, p, r)
-		case RuleNews:
-			if len(r.Keywords) == 0 {
-				ps.add(p+".keywords", "a news rule needs at least one keyword group")
-			}
-			for j, k := range r.Keywords {
-				if _, ok := c.Keywords[k]; !ok {
-					ps.add(fmt.Sprintf("%s.keywords[%d]", p, j), "keyword group %q is not defined in keywords", k)
-				}
-			}
-			v.nonNegative(p+".group_wait", r.GroupWait)
-		case RuleImpact:
-			if r.MovePct == nil || *r.MovePct <= 0 {
-				ps.add(p+".move_pct", "an impact rule needs a positive move_pct")
-			}
-			v.positive(p+".within", r.Within)
-			for j, k := range r.Keywords {
-				if _, ok := c.Keywords[k]; !ok {
-					ps.add(fmt.Sprintf("%s.keywords[%d]", p, j), "keyword group %q is not defined in keywords", k)
-				}
-			}
-		case RuleSourceHealth:
-			if r.Failures <= 0 && r.StaleFor <= 0 {
-				ps.add(p, "a source_health rule needs failures or stale_for")
-			}
-			for j, s := range r.Sources {
-				if !feeds[s] {
-					ps.add(fmt.Sprintf("%s.sources[%d]", p, j), "source %q is neither a feed nor \"yahoo\"", s)
-				}
-			}
-		case "":
-			ps.add(p+".type", "is required (price, news, impact or source_health)")
+		switch {
+		case r.Spec != nil:
+			r.Spec.validate(&ruleCheck{validator: v, path: p, keywords: c.Keywords, sources: sources})
+		case r.Type == "":
+			ps.add(p+".type", "is required (%s)", ruleTypeList())
 		default:
-			ps.add(p+".type", "unknown rule type %q (want price, news, impact or source_health)", r.Type)
+			ps.add(p+".type", "unknown rule type %q (want %s)", r.Type, ruleTypeList())
 		}
-	}
-}
-
-func validatePriceRule(ps *problems, p string, r *Rule) {
-	n := 0
-	for _, x := range []struct {
-		key string
-		v   *float64
-	}{{"change_pct", r.ChangePct}, {"move_pct", r.MovePct}, {"volume_ratio", r.VolumeRatio}} {
-		if x.v != nil {
-			n++
-			if *x.v <= 0 {
-				ps.add(p+"."+x.key, "must be positive, got %g", *x.v)
-			}
-		}
-	}
-	if r.Above != nil {
-		n++
-	}
-	if r.Below != nil {
-		n++
-	}
-	if r.New52Week {
-		n++
-	}
-	if n == 0 {
-		ps.add(p, "a price rule needs a condition: change_pct, move_pct, above, below, volume_ratio or new_52_week")
-	}
-	if r.MovePct != nil && r.Window <= 0 {
-		ps.add(p+".window", "move_pct needs a positive window")
-	}
-	if r.Above != nil && r.Below != nil && *r.Below >= *r.Above {
-		ps.add(p+".below", "must be under above (%g), got %g", *r.Above, *r.Below)
-	}
-	if r.HysteresisPct < 0 || r.HysteresisPct >= 50 {
-		ps.add(p+".hysteresis_pct", "must be between 0 and 50, got %g", r.HysteresisPct)
-	}
-	switch strings.ToLower(r.VolumeAverage) {
-	case "10d", "3m":
-	default:
-		ps.add(p+".volume_average", "must be 10d or 3m, got %q", r.VolumeAverage)
 	}
 }

@@ -58,7 +58,7 @@ type Options struct {
 type Engine struct {
 	cfg       config.Impact
 	symbols   []string
-	rules     []config.Rule
+	rules     []rule
 	maxWithin time.Duration
 	tol       time.Duration
 
@@ -110,10 +110,11 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	if cfg.Impact.NextOpen {
 		horizons = append(horizons, KindNextOpen)
 	}
-	for _, r := range cfg.Rules {
-		if r.Type == config.RuleImpact && r.MovePct != nil {
-			e.rules = append(e.rules, r)
-			e.maxWithin = max(e.maxWithin, r.Within.D())
+	for i := range cfg.Rules {
+		r := &cfg.Rules[i]
+		if s, ok := r.Spec.(*config.ImpactRule); ok && s.MovePct != nil {
+			e.rules = append(e.rules, rule{r, s})
+			e.maxWithin = max(e.maxWithin, s.Within.D())
 			rules = append(rules, r.Name)
 		}
 	}

@@ -141,8 +141,8 @@ func testConfig(rules ...config.Rule) *config.Config {
 }
 
 func impactRule(name string, movePct float64, within time.Duration) config.Rule {
-	return config.Rule{Name: name, Type: config.RuleImpact, MovePct: &movePct, Within: config.Duration(within),
-		Receivers: []string{"slack-ops"}, Severity: "warning"}
+	return config.Rule{Name: name, Type: config.RuleImpact, Receivers: []string{"slack-ops"}, Severity: "warning",
+		Spec: &config.ImpactRule{MovePct: &movePct, Within: config.Duration(within)}}
 }
 
 func newHarness(t *testing.T, cfg *config.Config) *harness {

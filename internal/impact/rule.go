@@ -101,10 +101,17 @@ func (e *Engine) liveObservation(p *pass, w *window) (observation, bool) {
 	return o, true
 }
 
+// rule is an impact rule: the keys every rule has and those of its
+// type, embedded so that r.Tickers and r.MovePct read alike.
+type rule struct {
+	*config.Rule
+	*config.ImpactRule
+}
+
 // appendIfRule keeps o for the follow-up check only if a rule matches it,
 // so that a pass without candidates writes nothing.
 func (e *Engine) appendIfRule(obs []observation, o observation) []observation {
-	if e.alerts == nil || !slices.ContainsFunc(e.rules, func(r config.Rule) bool { return applies(&r, &o) }) {
+	if e.alerts == nil || !slices.ContainsFunc(e.rules, func(r rule) bool { return applies(&r, &o) }) {
 		return obs
 	}
 	return append(obs, o)
@@ -156,7 +163,7 @@ func (e *Engine) followUp(tx *store.Tx, bs buckets, o *observation, now time.Tim
 
 // applies reports whether rule r matches o: the ticker and keyword filters,
 // the move's size and its time after the reference.
-func applies(r *config.Rule, o *observation) bool {
+func applies(r *rule, o *observation) bool {
 	if len(r.Tickers) > 0 && !slices.Contains(r.Tickers, o.w.Impact.Ticker) {
 		return false
 	}
@@ -169,7 +176,7 @@ func applies(r *config.Rule, o *observation) bool {
 // followUpAlert is the alert of rule r for o: "MP +7.9% in 15m after 'MP
 // Materials signs DoD magnet deal'". Its ids derive from the rule, the story
 // and the ticker (alert.Identify), the same on every replica.
-func followUpAlert(r *config.Rule, o *observation, now time.Time) *alert.Alert {
+func followUpAlert(r *rule, o *observation, now time.Time) *alert.Alert {
 	ev, im := &o.w.Story, &o.w.Impact
 	ref := im.Reference.Price
 	move := o.effective()

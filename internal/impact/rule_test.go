@@ -108,7 +108,7 @@ func TestImpactRule(t *testing.T) {
 			[]string{"MP -4.0% in 12m after 'MP Materials signs DoD magnet deal'"}, ""},
 		{"under the threshold", rule(nil), steps{{d("09:00"), 20}, {d("10:12"), 20.5}}, nil, ""},
 		{"after within", rule(nil), steps{{d("09:00"), 20}, {d("10:40"), 22}}, nil, "10:45"},
-		{"within reaches the close horizon", rule(func(r *config.Rule) { r.Within = config.Duration(7 * time.Hour) }),
+		{"within reaches the close horizon", rule(func(r *config.Rule) { r.Spec.(*config.ImpactRule).Within = config.Duration(7 * time.Hour) }),
 			steps{{d("09:00"), 20}, {d("15:30"), 22}},
 			[]string{"MP +10.0% by the close after 'MP Materials signs DoD magnet deal'"}, ""},
 		{"tickers filter excludes", rule(func(r *config.Rule) { r.Tickers = []string{"USAR"} }),
@@ -116,9 +116,9 @@ func TestImpactRule(t *testing.T) {
 		{"tickers filter includes", rule(func(r *config.Rule) { r.Tickers = []string{"USAR", "MP"} }),
 			steps{{d("09:00"), 20}, {d("10:12"), 22}},
 			[]string{"MP +10.0% in 12m after 'MP Materials signs DoD magnet deal'"}, ""},
-		{"keywords filter excludes", rule(func(r *config.Rule) { r.Keywords = []string{"policy"} }),
+		{"keywords filter excludes", rule(func(r *config.Rule) { r.Spec.(*config.ImpactRule).Keywords = []string{"policy"} }),
 			steps{{d("09:00"), 20}, {d("10:12"), 22}}, nil, ""},
-		{"keywords filter includes", rule(func(r *config.Rule) { r.Keywords = []string{"policy", "rare_earth"} }),
+		{"keywords filter includes", rule(func(r *config.Rule) { r.Spec.(*config.ImpactRule).Keywords = []string{"policy", "rare_earth"} }),
 			steps{{d("09:00"), 20}, {d("10:12"), 22}},
 			[]string{"MP +10.0% in 12m after 'MP Materials signs DoD magnet deal'"}, ""},
 		// The move keeps growing: one follow-up only, for the first crossing.
@@ -134,7 +134,7 @@ func TestImpactRule(t *testing.T) {
 				until = tt.until
 			}
 			h.session(d, until, map[string]steps{"MP": tt.mp, "REMX": flat})
-			if tt.rule.Within.D() > time.Hour {
+			if tt.rule.Spec.(*config.ImpactRule).Within.D() > time.Hour {
 				h.poll(d("16:00:20"), q("MP", tt.mp.at(d("16:00")), d("16:00")), q("REMX", 50, d("16:00")))
 			}
 			// A restart does not repeat a follow-up.

@@ -14,10 +14,10 @@ import (
 
 	"github.com/monitord/monitord/configs"
 	"github.com/monitord/monitord/internal/alert"
-	"github.com/monitord/monitord/internal/alert/rules"
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds/match"
 	"github.com/monitord/monitord/internal/impact"
+	"github.com/monitord/monitord/internal/pipeline"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
@@ -172,7 +172,8 @@ func Run(ctx context.Context, rec *Recording, opts Options) (*Result, error) {
 	return s.res, nil
 }
 
-// build makes the engines the daemon's pipeline drives (internal/app).
+// build makes the pipeline the daemon drives (internal/pipeline), on the
+// simulated clock and with out as its outbox.
 func (s *sim) build(out *recorder) error {
 	reg := prometheus.NewRegistry()
 	var err error
@@ -183,13 +184,9 @@ func (s *sim) build(out *recorder) error {
 		return err
 	}
 	s.hist = tickers.NewHistory(s.st, s.cfg.Quotes.HistoryRetention.D())
-	s.rules, err = rules.New(s.cfg, s.st, out, alert.NewMetrics(reg), s.log, rules.WithClock(s.clock))
-	if err != nil {
-		return err
-	}
-	s.impact, err = impact.New(s.cfg, impact.Options{
-		Store: s.st, History: s.hist, Calendar: s.cal, Alerts: out,
-		Metrics: impact.NewMetrics(reg), Logger: s.log, Now: s.clock,
+	s.pipe, err = pipeline.New(s.cfg, pipeline.Options{
+		Store: s.st, Alerts: out, AlertMetrics: alert.NewMetrics(reg), ImpactMetrics: impact.NewMetrics(reg),
+		History: s.hist, Calendar: s.cal, Logger: s.log, Now: s.clock,
 	})
 	return err
 }

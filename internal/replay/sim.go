@@ -12,7 +12,7 @@ import (
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/feeds"
 	"github.com/monitord/monitord/internal/feeds/match"
-	"github.com/monitord/monitord/internal/impact"
+	"github.com/monitord/monitord/internal/pipeline"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
@@ -124,7 +124,7 @@ func configured(cfg *config.Config, rec *Recording, stats *Stats) *Recording {
 	return out
 }
 
-// sim is one replay: the engines, the scratch store and the simulated
+// sim is one replay: the pipeline, the scratch store and the simulated
 // clock. It runs on one goroutine; the engines call clock from it.
 type sim struct {
 	cfg *config.Config
@@ -134,8 +134,7 @@ type sim struct {
 	cal     *tickers.Calendar
 	hist    *tickers.History
 	matcher *match.Matcher
-	rules   *rules.Engine
-	impact  *impact.Engine
+	pipe    *pipeline.Pipeline
 
 	// now is the simulated time; nextTick the next minute to tick.
 	now, nextTick time.Time
@@ -164,7 +163,7 @@ func (s *sim) play(ctx context.Context, groups []group, until time.Time) error {
 		case kindPoll:
 			p := g.poll
 			s.res.Stats.Polls++
-			if err = s.rules.ObserveSource(p.Source, p.OK, p.Reason, p.Time); err != nil {
+			if err = s.pipe.ObserveSource(p.Source, p.OK, p.Reason, p.Time); err != nil {
 				err = fmt.Errorf("%s:%d: source health: %w", SourcesFile, p.Line, err)
 			}
 		}
@@ -182,11 +181,8 @@ func (s *sim) tickBefore(ctx context.Context, t time.Time, inclusive bool) error
 			return err
 		}
 		s.now = s.nextTick
-		if err := s.rules.Tick(s.now); err != nil {
-			return fmt.Errorf("rules tick at %s: %w", s.now.Format(time.RFC3339), err)
-		}
-		if err := s.impact.Tick(ctx, s.now); err != nil {
-			return fmt.Errorf("impact tick at %s: %w", s.now.Format(time.RFC3339), err)
+		if err := s.pipe.Tick(ctx, s.now); err != nil {
+			return fmt.Errorf("tick at %s: %w", s.now.Format(time.RFC3339), err)
 		}
 		s.nextTick = s.nextTick.Add(tickEvery)
 	}
@@ -220,11 +216,8 @@ func (s *sim) onQuotes(ctx context.Context, qs []Quote) error {
 	if err := s.hist.Append(res.Quotes...); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	if err := s.rules.OnQuotes(ctx, res); err != nil {
-		return fmt.Errorf("%s: price rules: %w", where, err)
-	}
-	if err := s.impact.OnQuotes(ctx, res); err != nil {
-		return fmt.Errorf("%s: news impact: %w", where, err)
+	if err := s.pipe.OnQuotes(ctx, res); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
 	}
 	return nil
 }
@@ -253,15 +246,8 @@ func (s *sim) onStories(ctx context.Context, recs []Story) error {
 		}
 		fresh = append(fresh, st)
 	}
-	if len(fresh) == 0 {
-		return nil
-	}
-	where := fmt.Sprintf("%s:%d", StoriesFile, recs[0].Line)
-	if err := s.rules.OnStories(ctx, fresh); err != nil {
-		return fmt.Errorf("%s: news rules: %w", where, err)
-	}
-	if err := s.impact.OnStories(ctx, fresh); err != nil {
-		return fmt.Errorf("%s: news impact: %w", where, err)
+	if err := s.pipe.OnStories(ctx, fresh); err != nil {
+		return fmt.Errorf("%s:%d: %w", StoriesFile, recs[0].Line, err)
 	}
 	return nil
 }

@@ -133,22 +133,9 @@ func New(cfg *config.Config, st *store.Store, q Enqueuer, m *alert.Metrics, log 
 		e.receivers[cfg.Receivers[i].Name] = &cfg.Receivers[i]
 	}
 	for i := range cfg.Rules {
-		r, err := compile(&cfg.Rules[i], cfg.Location())
-		if err != nil {
+		if err := e.add(&cfg.Rules[i]); err != nil {
 			return nil, fmt.Errorf("rules[%d] (%s): %w", i, cfg.Rules[i].Name, err)
 		}
-		switch r.Type {
-		case config.RulePrice:
-			e.price = append(e.price, r)
-		case config.RuleNews:
-			e.news = append(e.news, r)
-		case config.RuleSourceHealth:
-			e.health = append(e.health, r)
-		default:
-			continue
-		}
-		e.byName[r.Name] = r
-		e.initMetrics(r)
 	}
 	if err := e.reconcile(e.now()); err != nil {
 		return nil, err
@@ -159,19 +146,7 @@ func New(cfg *config.Config, st *store.Store, q Enqueuer, m *alert.Metrics, log 
 // initMetrics pre-initialises the series of r, so rate() sees zeros.
 func (e *Engine) initMetrics(r *rule) {
 	e.m.Fired.WithLabelValues(r.Name)
-	reasons := []string{ReasonCooldown, ReasonQuietHours}
-	switch r.Type {
-	case config.RulePrice:
-		reasons = append(reasons, ReasonRepeat)
-		if r.MarketHoursOnly {
-			reasons = append(reasons, ReasonMarketClosed)
-		}
-	case config.RuleNews:
-		reasons = append(reasons, ReasonDuplicate, ReasonMinScore)
-	case config.RuleSourceHealth:
-		reasons = append(reasons, ReasonRepeat)
-	}
-	for _, reason := range reasons {
+	for _, reason := range r.reasons {
 		e.m.Suppressed.WithLabelValues(r.Name, reason)
 	}
 }

@@ -32,7 +32,7 @@ type condition struct {
 	params string
 }
 
-func priceConditions(r *config.Rule) []condition {
+func priceConditions(r *config.PriceRule) []condition {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	var out []condition
 	if r.ChangePct != nil {

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/monitord/monitord/internal/config"
 )
 
 func TestQuietHours(t *testing.T) {
@@ -104,8 +102,8 @@ func TestQuietUntil(t *testing.T) {
 	if err != nil {
 		t.Skipf("no time zone data: %v", err)
 	}
-	r, err := compile(&config.Rule{Name: "q", Type: config.RuleNews, QuietHours: []string{"22:00-07:00"}}, ny)
-	if err != nil {
+	r := &rule{loc: ny}
+	if r.quiet, err = parseQuiet([]string{"22:00-07:00"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -2,12 +2,12 @@ package rules
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
-	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/store"
 )
 
@@ -72,22 +72,5 @@ func (e *Engine) reconcile(now time.Time) error {
 // of rule name for subject with the same thresholds.
 func (e *Engine) evaluates(name, subject, cond, params string) bool {
 	r := e.byName[name]
-	if r == nil {
-		return false
-	}
-	switch r.Type {
-	case config.RulePrice:
-		if !r.concerns(subject) || !e.symbols[subject] {
-			return false
-		}
-		for _, c := range r.conds {
-			if c.name == cond && c.params == params {
-				return true
-			}
-		}
-		return false
-	case config.RuleSourceHealth:
-		return cond == condHealth && r.watches(subject) && e.sources[subject] && healthParams(r) == params
-	}
-	return false
+	return r != nil && r.judges != nil && r.judges(subject) && slices.Contains(r.conds, condition{cond, params})
 }

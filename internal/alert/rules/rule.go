@@ -8,31 +8,87 @@ import (
 	"github.com/monitord/monitord/internal/config"
 )
 
-// rule is a config.Rule made ready for evaluation: its filters as sets,
-// its quiet hours parsed and its price conditions listed.
+// rule is a config.Rule made ready for evaluation: the keys of its type,
+// its filters as sets, its quiet hours parsed and the conditions it judges.
 type rule struct {
 	*config.Rule
+	// The keys of the rule's type: one of these is set, as add found the
+	// rule's Spec. They are embedded so that the evaluation of a type
+	// reads its keys as r.ChangePct, r.MinScore or r.StaleFor.
+	*config.PriceRule
+	*config.NewsRule
+	*config.SourceHealthRule
+	// Episodes are the repeat and resolve keys of a price or source_health
+	// rule; zero for a news rule.
+	config.Episodes
+
 	tickers  map[string]bool // empty: every symbol
 	sources  map[string]bool // empty: every source
 	keywords map[string]bool
 	quiet    []window
 	loc      *time.Location
-	conds    []condition
+	// conds are the conditions the rule keeps episodes of, and judges
+	// reports whether it judges a subject (a symbol or a source): reconcile
+	// resolves every other episode. Both are empty for a news rule.
+	conds  []condition
+	judges func(subject string) bool
+	// reasons are the suppression reasons the rule can count.
+	reasons []string
 }
 
-func compile(r *config.Rule, loc *time.Location) (*rule, error) {
-	c := &rule{Rule: r, loc: loc, tickers: set(r.Tickers), sources: set(r.Sources), keywords: set(r.Keywords)}
-	for _, q := range r.QuietHours {
+// add makes the configured rule cr ready for evaluation and files it with
+// the events that evaluate it. It is where the Engine dispatches on rule
+// types: each case takes the keys of one type (config.Rule.Spec). Rules of
+// a type it does not know, impact rules, are left to internal/impact.
+func (e *Engine) add(cr *config.Rule) error {
+	r := &rule{Rule: cr, loc: e.cfg.Location(), tickers: set(cr.Tickers),
+		reasons: []string{ReasonCooldown, ReasonQuietHours}}
+	var quiet []string
+	switch s := cr.Spec.(type) {
+	case *config.PriceRule:
+		r.PriceRule, r.Episodes, quiet = s, s.Episodes, s.QuietHours
+		r.conds = priceConditions(s)
+		r.judges = func(symbol string) bool { return e.symbols[symbol] && r.concerns(symbol) }
+		r.reasons = append(r.reasons, ReasonRepeat)
+		if s.MarketHoursOnly {
+			r.reasons = append(r.reasons, ReasonMarketClosed)
+		}
+		e.price = append(e.price, r)
+	case *config.NewsRule:
+		r.NewsRule, quiet = s, s.QuietHours
+		r.keywords = set(s.Keywords)
+		r.reasons = append(r.reasons, ReasonDuplicate, ReasonMinScore)
+		e.news = append(e.news, r)
+	case *config.SourceHealthRule:
+		r.SourceHealthRule, r.Episodes, quiet = s, s.Episodes, s.QuietHours
+		r.sources = set(s.Sources)
+		r.conds = []condition{{condHealth, healthParams(r)}}
+		r.judges = func(source string) bool { return e.sources[source] && r.watches(source) }
+		r.reasons = append(r.reasons, ReasonRepeat)
+		e.health = append(e.health, r)
+	default:
+		return nil
+	}
+	var err error
+	if r.quiet, err = parseQuiet(quiet); err != nil {
+		return err
+	}
+	e.byName[r.Name] = r
+	e.initMetrics(r)
+	return nil
+}
+
+// parseQuiet parses the daily windows of a quiet_hours key.
+func parseQuiet(windows []string) ([]window, error) {
+	var out []window
+	for _, q := range windows {
 		from, to, err := config.ParseClockRange(q)
 		if err != nil {
 			return nil, fmt.Errorf("quiet_hours: %w", err)
 		}
-		c.quiet = append(c.quiet, window{from: from, to: to})
+		out = append(out, window{from: from, to: to})
 	}
-	if r.Type == config.RulePrice {
-		c.conds = priceConditions(r)
-	}
-	return c, nil
+	return out, nil
 }
 
 func set(names []string) map[string]bool {
