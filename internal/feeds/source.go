@@ -158,9 +158,11 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 var feedBackoff = upstream.Policy{Min: time.Minute, Max: time.Hour}
 
 // settle updates the feed's failure count and backoff after a poll. A 429
-// or 5xx pauses the host that answered it for every caller as long as this
-// feed backs off, so the feed's other URLs and the other feeds on that
-// host wait too, and unrelated hosts do not.
+// pauses the host that answered it for every caller as long as this feed
+// backs off, so the other feeds on that host wait too (rate limits are the
+// client's, not the URL's), and unrelated hosts do not. A 5xx pauses only
+// this feed (and its host when it says Retry-After, see upstream): one
+// broken feed path must not silence the healthy feeds of its site.
 func (s *Source) settle(fs *feedState, errs []error, retry *upstream.Error, retryURL string, canceled bool) {
 	now := s.svc.now()
 	switch {
@@ -178,7 +180,9 @@ func (s *Source) settle(fs *feedState, errs []error, retry *upstream.Error, retr
 		fs.Retryable++
 		d := feedBackoff.Delay(fs.Retryable, retry.RetryAfter, s.svc.jitter())
 		fs.BackoffUntil = now.Add(d)
-		s.svc.fetcher.hosts.Pause(retryURL, fs.BackoffUntil, retry.Reason)
+		if retry.Reason == upstream.ReasonRateLimited {
+			s.svc.fetcher.hosts.Pause(retryURL, fs.BackoffUntil, retry.Reason)
+		}
 		log := s.log.Debug
 		if fs.Retryable == 1 {
 			log = s.log.Warn // entering backoff; its growth is Debug

@@ -190,11 +190,12 @@ func (f *fetcher) pause(source, rawURL string, re *RequestError) {
 }
 
 // hostWide reports whether a failure says something about the host rather
-// than the source: throttling, an outage, an IP block. A rejected crumb
-// does not stop the crumb-free chart on the same host.
+// than the source: throttling, an IP block, a host that cannot be reached.
+// A rejected crumb does not stop the crumb-free chart on the same host, and
+// a 5xx pauses the host only when it says Retry-After (see upstream).
 func hostWide(reason string) bool {
 	switch reason {
-	case upstream.ReasonRateLimited, upstream.ReasonServerError, upstream.ReasonTimeout, upstream.ReasonForbidden:
+	case upstream.ReasonRateLimited, upstream.ReasonTimeout, upstream.ReasonForbidden:
 		return true
 	}
 	return upstream.IsNetwork(reason)
