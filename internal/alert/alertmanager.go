@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // amMaxBatch is how many alerts go in one push; Alertmanager takes arrays
@@ -68,7 +69,7 @@ func (n *alertmanagerNotifier) Notify(ctx context.Context, alerts ...Alert) (boo
 	}
 	body, err := marshalJSON(out)
 	if err != nil {
-		return false, &Error{Reason: ReasonOther, msg: fmt.Sprintf("encode alertmanager alerts: %v", err)}
+		return false, &Error{Reason: upstream.ReasonRequest, msg: fmt.Sprintf("encode alertmanager alerts: %v", err)}
 	}
 	return n.poster.post(ctx, n.url, n.shown, http.Header{}, body)
 }

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // answer is one scripted response of a test receiver.
@@ -65,7 +66,7 @@ func TestDeliveryRetries(t *testing.T) {
 		wantReqs    int32
 		wantSent    float64
 		wantDropped map[string]float64
-		wantFailed  map[Reason]float64
+		wantFailed  map[string]float64
 		// wantSleeps are the fake clock's sleeps (nil: not checked).
 		wantSleeps []time.Duration
 		// wantLog is a substring of an Error or Warn entry.
@@ -75,7 +76,7 @@ func TestDeliveryRetries(t *testing.T) {
 		answers:    []answer{{status: 500, body: "boom"}, ok},
 		wantReqs:   2,
 		wantSent:   1,
-		wantFailed: map[Reason]float64{ReasonServerError: 1},
+		wantFailed: map[string]float64{upstream.ReasonServerError: 1},
 		wantSleeps: []time.Duration{500 * time.Millisecond},
 		wantLog:    "500 Internal Server Error: boom",
 	}, {
@@ -83,21 +84,29 @@ func TestDeliveryRetries(t *testing.T) {
 		answers:    []answer{{status: 429, retryAfter: "7", body: "slow down"}, ok},
 		wantReqs:   2,
 		wantSent:   1,
-		wantFailed: map[Reason]float64{ReasonRateLimited: 1},
+		wantFailed: map[string]float64{upstream.ReasonRateLimited: 1},
 		wantSleeps: []time.Duration{7 * time.Second},
 	}, {
 		name:       "429 honours Retry-After date",
 		answers:    []answer{{status: 429, retryAfter: t0.Add(90 * time.Second).Format(http.TimeFormat)}, ok},
 		wantReqs:   2,
 		wantSent:   1,
-		wantFailed: map[Reason]float64{ReasonRateLimited: 1},
+		wantFailed: map[string]float64{upstream.ReasonRateLimited: 1},
 		wantSleeps: []time.Duration{90 * time.Second},
+	}, {
+		// Read naively, 9999999999 seconds overflows into a negative wait.
+		name:       "429 with an absurd Retry-After waits at most an hour",
+		answers:    []answer{{status: 429, retryAfter: "9999999999"}, ok},
+		wantReqs:   2,
+		wantSent:   1,
+		wantFailed: map[string]float64{upstream.ReasonRateLimited: 1},
+		wantSleeps: []time.Duration{time.Hour},
 	}, {
 		name:        "400 is permanent",
 		answers:     []answer{{status: 400, body: "invalid_payload"}},
 		wantReqs:    1,
 		wantDropped: map[string]float64{DropPermanent: 1},
-		wantFailed:  map[Reason]float64{ReasonClientError: 1},
+		wantFailed:  map[string]float64{upstream.ReasonClientError: 1},
 		wantSleeps:  []time.Duration{},
 		wantLog:     "400 Bad Request: invalid_payload",
 	}, {
@@ -113,7 +122,7 @@ func TestDeliveryRetries(t *testing.T) {
 		timeout:    2 * time.Second,
 		wantReqs:   2,
 		wantSent:   1,
-		wantFailed: map[Reason]float64{ReasonTimeout: 1},
+		wantFailed: map[string]float64{upstream.ReasonTimeout: 1},
 		wantSleeps: []time.Duration{500 * time.Millisecond},
 	}}
 	for _, tc := range cases {
@@ -208,7 +217,7 @@ func TestRetryWarnsOnce(t *testing.T) {
 }
 
 // TestNetworkErrorRetried checks that a refused connection is retried
-// (reason network) until max_age.
+// (reason connection_refused) until max_age.
 func TestNetworkErrorRetried(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -226,8 +235,8 @@ func TestNetworkErrorRetried(t *testing.T) {
 	waitFor(t, "the drop", func() bool {
 		return testutil.ToFloat64(r.m.dropped.WithLabelValues("archive", DropMaxAge)) == 1
 	})
-	if got := testutil.ToFloat64(r.m.failed.WithLabelValues("archive", IntegrationWebhook, string(ReasonNetwork))); got < 2 {
-		t.Errorf("failed{reason=network}: got %v, want at least 2 attempts", got)
+	if got := testutil.ToFloat64(r.m.failed.WithLabelValues("archive", IntegrationWebhook, upstream.ReasonRefused)); got < 2 {
+		t.Errorf("failed{reason=connection_refused}: got %v, want at least 2 attempts", got)
 	}
 }
 

@@ -5,18 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // ErrUnknownReceiver is returned by Enqueue for a receiver name that is not
@@ -33,17 +34,22 @@ type Options struct {
 	Metrics *Metrics
 	// Logger defaults to a no-op logger.
 	Logger *zap.Logger
-	// HTTPClient defaults to NewHTTPClient().
+	// HTTPClient, when set, sends every receiver's requests whatever its
+	// http_config (tests). nil means a client per receiver, built by
+	// internal/upstream from its http_config.
 	HTTPClient *http.Client
+	// Hosts are the process's per-host budgets: a receiver host that
+	// answered 429 is not asked again before it said. nil shares nothing.
+	Hosts *upstream.Hosts
 	// UserAgent is sent with every request; defaults to "monitord".
 	UserAgent string
 	// Now is the daemon's clock, read for alert and outbox timestamps and
 	// the max age; nil means time.Now. Waits always take real time.
 	Now func() time.Time
 
-	// clock and newBackoff are replaced by tests.
-	clock      clock
-	newBackoff func() backoff.BackOff
+	// clock and jitter (uniform in [0, 1)) are replaced by tests.
+	clock  clock
+	jitter func() float64
 }
 
 // Dispatcher is the durable outbox and its delivery: Enqueue commits alerts
@@ -55,13 +61,14 @@ type Options struct {
 // is gone, ApplyConfig logs how many alerts wait for it. Nothing is dropped
 // silently.
 type Dispatcher struct {
-	st         *store.Store
-	m          *Metrics
-	log        *zap.Logger
-	client     *http.Client
-	userAgent  string
-	clock      clock
-	newBackoff func() backoff.BackOff
+	st        *store.Store
+	m         *Metrics
+	log       *zap.Logger
+	client    *http.Client
+	userAgent string
+	clock     clock
+	jitter    func() float64
+	hosts     *upstream.Hosts
 
 	// applyMu serialises ApplyConfig; limiters is only touched under it.
 	applyMu  sync.Mutex
@@ -87,7 +94,7 @@ func New(receivers []config.Receiver, opts Options) (*Dispatcher, error) {
 	}
 	d := &Dispatcher{
 		st: opts.Store, m: opts.Metrics, log: opts.Logger, client: opts.HTTPClient,
-		userAgent: opts.UserAgent, clock: opts.clock, newBackoff: opts.newBackoff,
+		userAgent: opts.UserAgent, clock: opts.clock, jitter: opts.jitter, hosts: opts.Hosts,
 		limiters: map[string]*rate.Limiter{}, receivers: map[string][]*endpoint{},
 		changed: make(chan struct{}, 1),
 	}
@@ -95,19 +102,14 @@ func New(receivers []config.Receiver, opts Options) (*Dispatcher, error) {
 		d.log = zap.NewNop()
 	}
 	d.log = d.log.With(zap.String("component", "alert"))
-	if d.client == nil {
-		d.client = NewHTTPClient()
-	}
 	if d.userAgent == "" {
 		d.userAgent = "monitord"
 	}
 	if d.clock == nil {
 		d.clock = wallClock{now: opts.Now}
 	}
-	if d.newBackoff == nil {
-		// Alertmanager's retry stage: 500ms doubling by 1.5 with ±50 %
-		// jitter, at most a minute apart.
-		d.newBackoff = func() backoff.BackOff { return backoff.NewExponentialBackOff() }
+	if d.jitter == nil {
+		d.jitter = rand.Float64
 	}
 	if err := d.ApplyConfig(receivers); err != nil {
 		return nil, err

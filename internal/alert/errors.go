@@ -9,37 +9,25 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/monitord/monitord/internal/upstream"
 )
 
-// Reason classifies a failed delivery attempt; it is the reason label of
-// monitord_alert_notifications_failed_total.
-type Reason string
-
-// Failure reasons.
-const (
-	// ReasonClientError is a 4xx other than 429 (permanent).
-	ReasonClientError Reason = "client_error"
-	// ReasonServerError is a 5xx (retried).
-	ReasonServerError Reason = "server_error"
-	// ReasonRateLimited is a 429 (retried after Retry-After).
-	ReasonRateLimited Reason = "rate_limited"
-	// ReasonTimeout is a request that outlived the receiver's timeout.
-	ReasonTimeout Reason = "timeout"
-	// ReasonNetwork is a connection, DNS or TLS failure (retried).
-	ReasonNetwork Reason = "network"
-	// ReasonOther is anything else: an unexpected status, a payload that
-	// cannot be built.
-	ReasonOther Reason = "other"
-)
-
-var reasons = []Reason{ReasonClientError, ReasonServerError, ReasonRateLimited, ReasonTimeout, ReasonNetwork, ReasonOther}
+// reasons are the failure reasons (upstream's, the reason label of
+// monitord_alert_notifications_failed_total) that a delivery attempt meets,
+// pre-initialised per endpoint. upstream.ReasonRequest also covers a payload that
+// cannot be built.
+var reasons = []string{upstream.ReasonClientError, upstream.ReasonServerError, upstream.ReasonRateLimited,
+	upstream.ReasonUnauthorized, upstream.ReasonForbidden, upstream.ReasonNotFound, upstream.ReasonTimeout,
+	upstream.ReasonDNS, upstream.ReasonRefused, upstream.ReasonTLS, upstream.ReasonNetwork, upstream.ReasonRequest}
 
 // Error is a failed delivery attempt. Its message never holds a secret: it
 // is built from sanitised parts, and it wraps nothing but context errors, so
 // no error further down the chain (a *url.Error naming the webhook URL) can
 // be printed through it.
 type Error struct {
-	Reason Reason
+	// Reason is one of upstream's reasons.
+	Reason string
 	// StatusCode is the HTTP status, 0 when no response came.
 	StatusCode int
 	// RetryAfter is the receiver's Retry-After, 0 when absent.
@@ -54,15 +42,15 @@ func (e *Error) Error() string { return e.msg }
 func (e *Error) Unwrap() error { return e.cause }
 
 // reasonOf returns the reason carried by err.
-func reasonOf(err error) Reason {
+func reasonOf(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Reason
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return ReasonTimeout
+		return upstream.ReasonTimeout
 	}
-	return ReasonOther
+	return upstream.ReasonRequest
 }
 
 // retryAfterOf returns the Retry-After carried by err.
@@ -139,21 +127,24 @@ func safeURL(raw string) string {
 
 // transportError turns an error from http.Client.Do into an *Error that
 // names the endpoint as shown (never the URL net/http put in *url.Error)
-// and classifies it as a timeout or a network failure.
+// and classifies it with upstream's reasons (timeout, dns,
+// connection_refused, tls, network). A cancelled send keeps
+// context.Canceled as its cause, so the worker sees its own shutdown.
 func (r *redactor) transportError(err error, shown string) *Error {
-	e := &Error{Reason: ReasonNetwork}
-	var ue *url.Error
+	e := &Error{Reason: upstream.TransportReason(nil, err)}
 	inner := err
+	var ue *url.Error
 	if errors.As(err, &ue) {
 		inner = ue.Err
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		e.Reason, e.cause = ReasonTimeout, context.DeadlineExceeded
+		e.cause = context.DeadlineExceeded
 	case errors.Is(err, context.Canceled):
-		e.Reason, e.cause = ReasonOther, context.Canceled
-	case ue != nil && ue.Timeout():
-		e.Reason = ReasonTimeout
+		e.cause = context.Canceled
+	}
+	if ue := upstream.AsError(err); ue != nil {
+		e.RetryAfter = ue.RetryAfter // the host is paused for every caller
 	}
 	e.msg = fmt.Sprintf("post %s: %s", shown, r.clean(inner.Error()))
 	return e

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -70,11 +69,7 @@ type rigOption func(*Options)
 
 // noJitter makes backoff deterministic: 500ms, 750ms, 1.125s, ...
 func noJitter(o *Options) {
-	o.newBackoff = func() backoff.BackOff {
-		b := backoff.NewExponentialBackOff()
-		b.RandomizationFactor = 0
-		return b
-	}
+	o.jitter = func() float64 { return 0 }
 }
 
 // startingAt starts the fake clock at t instead of t0 (for a real

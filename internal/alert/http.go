@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
+
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // Limits on a receiver's answer: what is kept for the error message, and
@@ -18,20 +17,6 @@ const (
 	maxKeptBody    = 4 << 10
 	maxDrainedBody = 64 << 10
 )
-
-// NewHTTPClient returns the client receivers use when Options.HTTPClient is
-// nil: the default transport (proxy from the environment, keep-alive) and no
-// redirects. A webhook that redirects is misconfigured, and following a
-// redirect would re-send a signed body somewhere the operator did not name.
-// Each request is bounded by the receiver's timeout through its context.
-func NewHTTPClient() *http.Client {
-	return &http.Client{
-		Transport: http.DefaultTransport.(*http.Transport).Clone(),
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
 
 // poster sends the HTTP requests of one notifier and turns what comes back
 // into Alertmanager's (retry, err) answer.
@@ -49,7 +34,7 @@ func (p *poster) post(ctx context.Context, rawURL, shown string, hdr http.Header
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
 	if err != nil {
 		// The parse error repeats the URL: say only that it is invalid.
-		return false, &Error{Reason: ReasonOther, msg: fmt.Sprintf("post %s: invalid request URL", shown)}
+		return false, &Error{Reason: upstream.ReasonRequest, msg: fmt.Sprintf("post %s: invalid request URL", shown)}
 	}
 	for k, vs := range hdr {
 		req.Header[k] = vs
@@ -76,44 +61,18 @@ func (p *poster) check(resp *http.Response, body []byte, shown string) (bool, er
 	if code/100 == 2 {
 		return false, nil
 	}
-	e := &Error{StatusCode: code}
-	retry := false
-	switch {
-	case code == http.StatusTooManyRequests:
-		e.Reason, retry = ReasonRateLimited, true
-	case code/100 == 5:
-		e.Reason, retry = ReasonServerError, true
-	case code/100 == 4:
-		e.Reason = ReasonClientError
-	default:
-		e.Reason = ReasonOther
-	}
+	// 5xx and 429 are retried (honouring Retry-After, capped); any other
+	// status is permanent.
+	e := &Error{StatusCode: code, Reason: upstream.StatusReason(code)}
+	retry := code == http.StatusTooManyRequests || code/100 == 5
 	if retry {
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), p.clock.Now())
+		e.RetryAfter = upstream.RetryAfter(resp.Header, p.clock.Now())
 	}
 	e.msg = fmt.Sprintf("post %s: %s", shown, resp.Status)
 	if a := p.red.answer(body); a != "" {
 		e.msg += ": " + a
 	}
 	return retry, e
-}
-
-// parseRetryAfter reads Retry-After as delay seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // marshalJSON encodes v without Go's HTML escaping of &, < and >: the

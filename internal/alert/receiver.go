@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // Notifier delivers alerts to one endpoint. Like Alertmanager's
@@ -41,6 +43,9 @@ type endpoint struct {
 	// key names the queue inside the receiver's outbox bucket.
 	key      string
 	notifier Notifier
+	// client sends the endpoint's requests (built from the receiver's
+	// http_config); Run closes its idle connections when it stops.
+	client *http.Client
 	// limiter is nil for an endpoint without a rate limit.
 	limiter *rate.Limiter
 	// batch is how many alerts one Notify call takes.
@@ -60,12 +65,21 @@ type endpoint struct {
 // buildReceiver makes the endpoints of one configured receiver.
 func (d *Dispatcher) buildReceiver(r *config.Receiver) ([]*endpoint, error) {
 	log := d.log.With(zap.String("receiver", r.Name))
+	client := d.client
+	if client == nil {
+		c, err := upstream.NewClient(r.HTTPConfig.Client(config.ReceiverHTTPConfig),
+			upstream.ClientOptions{Name: "receiver/" + r.Name, Hosts: d.hosts, Now: d.clock.Now})
+		if err != nil {
+			return nil, fmt.Errorf("http_config: %w", err)
+		}
+		client = c
+	}
 	newPoster := func() *poster {
-		return &poster{client: d.client, userAgent: d.userAgent, clock: d.clock, red: &redactor{}}
+		return &poster{client: client, userAgent: d.userAgent, clock: d.clock, red: &redactor{}}
 	}
 	mk := func(integration, key string, n Notifier, batch int) *endpoint {
 		return &endpoint{
-			receiver: r.Name, integration: integration, key: key, notifier: n, batch: batch,
+			receiver: r.Name, integration: integration, key: key, notifier: n, batch: batch, client: client,
 			timeout: r.Timeout.D(), maxAge: r.MaxAge.D(), cfg: cloneReceiver(r), wake: make(chan struct{}, 1),
 			last: &outcome{},
 		}

@@ -77,9 +77,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 			for ep := range workers {
 				stop(ep)
+				// Idle keep-alive connections would outlive Run otherwise.
+				ep.client.CloseIdleConnections()
 			}
-			// Idle keep-alive connections would outlive Run otherwise.
-			d.client.CloseIdleConnections()
 			d.log.Info("Alert delivery stopped")
 			return nil
 		case <-d.changed:
@@ -93,7 +93,7 @@ func (d *Dispatcher) start(ctx context.Context, ep *endpoint) *running {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &running{cancel: cancel, done: make(chan struct{})}
 	w := &worker{
-		ep: ep, st: d.st, m: d.m, clock: d.clock, newBackoff: d.newBackoff,
+		ep: ep, st: d.st, m: d.m, clock: d.clock, jitter: d.jitter,
 		log: d.log.With(zap.String("receiver", ep.receiver), zap.String("integration", ep.integration)),
 	}
 	go func() {

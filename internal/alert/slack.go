@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // Slack's Block Kit limits (https://api.slack.com/reference/block-kit).
@@ -58,7 +59,7 @@ func (n *slackNotifier) Notify(ctx context.Context, alerts ...Alert) (bool, erro
 	for i := range alerts {
 		body, err := marshalJSON(n.message(&alerts[i]))
 		if err != nil {
-			return false, &Error{Reason: ReasonOther, msg: fmt.Sprintf("encode slack message: %v", err)}
+			return false, &Error{Reason: upstream.ReasonRequest, msg: fmt.Sprintf("encode slack message: %v", err)}
 		}
 		raw := n.url.Reveal()
 		if retry, err := n.poster.post(ctx, raw, safeURL(raw), http.Header{}, body); err != nil {

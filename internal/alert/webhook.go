@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // WebhookSchemaVersion is the version of the generic webhook body. It
@@ -102,7 +103,7 @@ func (n *webhookNotifier) send(ctx context.Context, a *Alert) (bool, error) {
 		Data:      *a,
 	})
 	if err != nil {
-		return false, &Error{Reason: ReasonOther, msg: fmt.Sprintf("encode webhook body: %v", err)}
+		return false, &Error{Reason: upstream.ReasonRequest, msg: fmt.Sprintf("encode webhook body: %v", err)}
 	}
 	h := http.Header{}
 	for k, v := range n.headers {
@@ -115,7 +116,7 @@ func (n *webhookNotifier) send(ctx context.Context, a *Alert) (bool, error) {
 	if n.secret != "" {
 		key, err := decodeWebhookSecret(n.secret.Reveal())
 		if err != nil {
-			return false, &Error{Reason: ReasonOther, msg: err.Error()}
+			return false, &Error{Reason: upstream.ReasonRequest, msg: err.Error()}
 		}
 		h.Set(HeaderWebhookSignature, signWebhook(key, a.ID, ts, body))
 	}

@@ -5,12 +5,18 @@ import (
 	"errors"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/upstream"
 )
+
+// deliveryBackoff spaces the attempts of one delivery as Alertmanager's
+// retry stage does: from half a second, by 1.5 a step, at most a minute
+// apart (upstream.Policy: half fixed, half random), and never sooner than
+// the receiver's Retry-After.
+var deliveryBackoff = upstream.Policy{Min: time.Second, Max: time.Minute, Factor: 1.5}
 
 // storeRetry is how long a worker waits after the store failed.
 const storeRetry = 5 * time.Second
@@ -30,12 +36,12 @@ var (
 // acknowledged, refused or too old, so a down receiver builds a backlog
 // rather than reordering it.
 type worker struct {
-	ep         *endpoint
-	st         *store.Store
-	m          *Metrics
-	clock      clock
-	newBackoff func() backoff.BackOff
-	log        *zap.Logger
+	ep     *endpoint
+	st     *store.Store
+	m      *Metrics
+	clock  clock
+	jitter func() float64
+	log    *zap.Logger
 	// lastErr is the last receiver error logged, so a receiver that stays
 	// down logs one Warn until the error changes or a send succeeds;
 	// lastDrop does the same for drops that are not the receiver's answer.
@@ -66,7 +72,6 @@ func (w *worker) run(ctx context.Context) {
 // age, never by a count of attempts.
 func (w *worker) deliver(ctx context.Context, es []entry) {
 	es = w.discardBad(ctx, es)
-	b := w.newBackoff()
 	for attempt := 1; ; attempt++ {
 		es = w.expire(ctx, es)
 		if len(es) == 0 {
@@ -91,8 +96,8 @@ func (w *worker) deliver(ctx context.Context, es []entry) {
 		if ctx.Err() != nil {
 			return // shutting down: the entries stay queued
 		}
-		w.m.failed.WithLabelValues(w.ep.receiver, w.ep.integration, string(reasonOf(err))).Inc()
-		w.ep.last.set(string(reasonOf(err)), w.clock.Now())
+		w.m.failed.WithLabelValues(w.ep.receiver, w.ep.integration, reasonOf(err)).Inc()
+		w.ep.last.set(reasonOf(err), w.clock.Now())
 		if !retry {
 			if len(es) > 1 {
 				// One refused alert must not sink the batch: retry one
@@ -106,10 +111,7 @@ func (w *worker) deliver(ctx context.Context, es []entry) {
 			return
 		}
 		w.note(&w.lastErr, zap.WarnLevel, "Delivery failed; will retry", err, zap.Int("attempt", attempt))
-		wait := b.NextBackOff()
-		if ra := retryAfterOf(err); ra > wait {
-			wait = ra
-		}
+		wait := deliveryBackoff.Delay(attempt, retryAfterOf(err), w.jitter())
 		if left := w.deadline(es).Sub(w.clock.Now()); wait > left {
 			wait = max(left, 0)
 		}

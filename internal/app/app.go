@@ -103,7 +103,7 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a.alerts, err = alert.New(cfg.Receivers, alert.Options{Store: a.store, Metrics: a.alertMetrics,
-		Logger: a.log, UserAgent: cfg.Global.UserAgent, Now: a.now})
+		Logger: a.log, UserAgent: cfg.Global.UserAgent, Now: a.now, Hosts: a.hosts})
 	if err != nil {
 		a.store.Close()
 		return nil, fmt.Errorf("receivers: %w", err)

@@ -59,7 +59,7 @@ func Once(ctx context.Context, opts Options, o OnceOptions) error {
 
 	if o.Alerts {
 		a.alerts, err = alert.New(cfg.Receivers, alert.Options{Store: a.store, Metrics: a.alertMetrics,
-			Logger: a.log, UserAgent: cfg.Global.UserAgent, Now: a.now})
+			Logger: a.log, UserAgent: cfg.Global.UserAgent, Now: a.now, Hosts: a.hosts})
 		if err != nil {
 			return err
 		}
