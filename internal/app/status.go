@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/common/version"
 
+	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/impact"
 	"github.com/monitord/monitord/internal/status"
 )
@@ -30,7 +31,7 @@ func (a *App) snapshot(ctx context.Context) (status.Snapshot, error) {
 	if q := gen.quotes; q != nil {
 		snap.Quotes = q.rows(now)
 		h := q.health()
-		snap.Sources = append(snap.Sources, status.SourceRow{Name: "yahoo", Kind: "quotes",
+		snap.Sources = append(snap.Sources, status.SourceRow{Name: config.QuotesSource, Kind: "quotes",
 			LastSuccess: h.lastSuccess, ConsecutiveFailures: h.failures, LastError: h.lastError, NextRun: next["quotes"]})
 	}
 	if n := gen.news; n != nil {

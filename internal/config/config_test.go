@@ -77,6 +77,10 @@ func TestBadConfigs(t *testing.T) {
 			`line 13: receivers[4]: needs exactly one of slack, webhook or alertmanager, has 2`,
 			`line 17: receivers[4].alertmanager.urls[0]: must be an absolute http or https URL, got "localhost:9093"`,
 		}},
+		{"bad_sources.bad.yml", []string{
+			`line 2: feeds[0].name: "quotes" is the quote poller's name as a source; choose another`,
+			`line 7: rules[0].sources[0]: source "yahoo" is neither a feed nor "quotes" (the quote poller)`,
+		}},
 		{"bad_providers.bad.yml", []string{
 			`line 4: quotes.providers[1]: unknown provider "bloomberg" (want one of yahoo, yahoo_chart, finnhub)`,
 			`line 5: quotes.providers[2]: "yahoo" is listed twice`,

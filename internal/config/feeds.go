@@ -182,6 +182,9 @@ func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]boo
 		f := &c.Feeds[i]
 		p := fmt.Sprintf("feeds[%d]", i)
 		checkName(ps, p+".name", "feed", f.Name, names)
+		if f.Name == QuotesSource {
+			ps.add(p+".name", "%q is the quote poller's name as a source; choose another", f.Name)
+		}
 		if f.Type == "" {
 			f.Type = FeedRSS
 		}

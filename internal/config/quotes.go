@@ -50,6 +50,11 @@ const (
 	ProviderFinnhub    = "finnhub"     // Finnhub's quote API, per symbol, with an API key
 )
 
+// QuotesSource is the name of the quote poller as a source: in the
+// sources of a source_health rule, on the status page, in a replay's
+// sources.jsonl. No feed may take it.
+const QuotesSource = "quotes"
+
 // QuoteProviders lists every provider name.
 var QuoteProviders = []string{ProviderYahoo, ProviderYahooChart, ProviderFinnhub}
 

@@ -5,8 +5,8 @@ import "fmt"
 // SourceHealthRule is the keys of a source_health rule: when a quote or
 // news source counts as failing.
 type SourceHealthRule struct {
-	// Sources are feed names or "yahoo" (the quote poller); empty: every
-	// source.
+	// Sources are feed names or QuotesSource (the quote poller); empty:
+	// every source.
 	Sources []string `yaml:"sources"`
 	// Failures fires after this many failed polls in a row.
 	Failures int `yaml:"failures"`
@@ -26,7 +26,7 @@ func (s *SourceHealthRule) validate(c *ruleCheck) {
 	}
 	for j, src := range s.Sources {
 		if !c.sources[src] {
-			c.ps.add(fmt.Sprintf("%s[%d]", c.key("sources"), j), "source %q is neither a feed nor \"yahoo\"", src)
+			c.ps.add(fmt.Sprintf("%s[%d]", c.key("sources"), j), "source %q is neither a feed nor %q (the quote poller)", src, QuotesSource)
 		}
 	}
 	c.quietHours(s.QuietHours)

@@ -67,7 +67,7 @@ type ruleCheck struct {
 	*validator
 	path     string
 	keywords map[string]KeywordGroup
-	// sources are the feed names and "yahoo".
+	// sources are the feed names and QuotesSource.
 	sources map[string]bool
 }
 
@@ -94,7 +94,7 @@ func (c *ruleCheck) quietHours(windows []string) {
 
 func validateRules(ps *problems, c *Config, v *validator, symbols map[string]bool, receivers map[string]bool) {
 	names := map[string]bool{}
-	sources := map[string]bool{"yahoo": true}
+	sources := map[string]bool{QuotesSource: true}
 	for _, f := range c.Feeds {
 		sources[f.Name] = true
 	}

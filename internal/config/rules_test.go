@@ -29,7 +29,7 @@ func TestRuleSpecs(t *testing.T) {
   - {name: p, change_pct: 5, type: price, quiet_hours: ["22:00-07:00"], repeat_interval: 1h, receivers: [am]}
   - {name: n, type: news, keywords: [rare_earth], group_wait: 30s, receivers: [am]}
   - {name: i, type: impact, move_pct: 3, within: 30m, receivers: [am]}
-  - {name: s, type: source_health, sources: [yahoo], failures: 3, send_resolved: true, receivers: [am]}
+  - {name: s, type: source_health, sources: [quotes], failures: 3, send_resolved: true, receivers: [am]}
 `), "")
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func TestRuleSpecs(t *testing.T) {
 			Episodes: Episodes{RepeatInterval: Duration(3600e9)}},
 		&NewsRule{Keywords: []string{"rare_earth"}, GroupWait: Duration(30e9)},
 		&ImpactRule{MovePct: &three, Within: Duration(1800e9)},
-		&SourceHealthRule{Sources: []string{"yahoo"}, Failures: 3, Episodes: Episodes{SendResolved: &yes}},
+		&SourceHealthRule{Sources: []string{"quotes"}, Failures: 3, Episodes: Episodes{SendResolved: &yes}},
 	}
 	for i, r := range cfg.Rules {
 		if diff := cmp.Diff(want[i], r.Spec); diff != "" {

@@ -156,7 +156,7 @@ func (r *rawStory) check() (Story, string, error) {
 // source works: quotes and stories alone never count as successful polls.
 type Poll struct {
 	Time time.Time
-	// Source is a configured feed name or "yahoo" (the quote poller).
+	// Source is a configured feed name or "quotes" (the quote poller).
 	Source string
 	OK     bool
 	// Reason says why a failed poll failed (http_503, timeout, ...).

@@ -60,7 +60,7 @@ const (
 
 // SourceQuotes is the source name of the quote poller for ObserveSource
 // and the sources filter of source-health rules.
-const SourceQuotes = "yahoo"
+const SourceQuotes = config.QuotesSource
 
 // Engine evaluates the rules of one configuration. Build a new one on
 // every config reload: all state is in the store, so the new Engine goes on
@@ -82,7 +82,7 @@ type Engine struct {
 	price, news, health []*rule
 	byName              map[string]*rule
 	// symbols are the watchlist's symbols and sources the names a
-	// source-health rule can watch (feeds and "yahoo"): state about
+	// source-health rule can watch (feeds and SourceQuotes): state about
 	// anything else is left over from an older config.
 	symbols, sources map[string]bool
 	// receivers are the configured receivers by name (their type decides

@@ -38,16 +38,16 @@ func TestSourceHealthFailures(t *testing.T) {
 		rules: `
   - {name: health, type: source_health, failures: 3, receivers: [hook]}`,
 		polls: []poll{
-			{"yahoo", true, nil},
-			{"yahoo", false, nil},
-			{"yahoo", false, nil},
+			{"quotes", true, nil},
+			{"quotes", false, nil},
+			{"quotes", false, nil},
 			{"wire-a", false, nil},
-			{"yahoo", false, []string{"firing Source yahoo is failing [hook]"}},
-			{"yahoo", false, nil},
-			{"yahoo", false, nil},
-			{"yahoo", true, []string{"resolved Source yahoo is failing [hook]"}},
-			{"yahoo", true, nil},
-			{"yahoo", false, nil},
+			{"quotes", false, []string{"firing Source quotes is failing [hook]"}},
+			{"quotes", false, nil},
+			{"quotes", false, nil},
+			{"quotes", true, []string{"resolved Source quotes is failing [hook]"}},
+			{"quotes", true, nil},
+			{"quotes", false, nil},
 		},
 	}, {
 		name: "the streak survives a restart",
@@ -64,9 +64,9 @@ func TestSourceHealthFailures(t *testing.T) {
 		rules: `
   - {name: health, type: source_health, failures: 2, sources: [wire-a], receivers: [hook]}`,
 		polls: []poll{
-			{"yahoo", false, nil},
-			{"yahoo", false, nil},
-			{"yahoo", false, nil},
+			{"quotes", false, nil},
+			{"quotes", false, nil},
+			{"quotes", false, nil},
 			{"wire-a", false, nil},
 			{"wire-a", false, []string{"firing Source wire-a is failing [hook]"}},
 		},
