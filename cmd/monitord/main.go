@@ -118,7 +118,7 @@ func runDaemon(ctx context.Context, opts app.Options, logger *zap.Logger) int {
 
 	a, err := app.New(opts)
 	if err != nil {
-		logger.Error("Cannot start", zap.Error(err))
+		logger.Error("Cannot start", zap.NamedError("err", err))
 		return 1
 	}
 	cfgName := opts.ConfigFile
@@ -133,7 +133,7 @@ func runDaemon(ctx context.Context, opts app.Options, logger *zap.Logger) int {
 	logger.Info("Keeping state", zap.String("storage_path", opts.StoragePath))
 	logger.Info("Serving web interface", zap.Strings("addresses", addrs))
 	if err := a.Run(ctx, reload); err != nil {
-		logger.Error("Stopped with an error", zap.Error(err))
+		logger.Error("Stopped with an error", zap.NamedError("err", err))
 		return 1
 	}
 	return 0

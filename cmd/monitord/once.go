@@ -15,7 +15,7 @@ func runOnce(ctx context.Context, opts app.Options, alerts bool, stdout io.Write
 	ctx, cancel := context.WithTimeout(ctx, onceTimeout)
 	defer cancel()
 	if err := app.Once(ctx, opts, app.OnceOptions{Alerts: alerts, Out: stdout}); err != nil {
-		logger.Error("Poll failed", zap.Error(err))
+		logger.Error("Poll failed", zap.NamedError("err", err))
 		fmt.Fprintf(stdout, "monitord once: %v\n", err)
 		return 1
 	}

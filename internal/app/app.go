@@ -36,7 +36,10 @@ import (
 type App struct {
 	opts Options
 	log  *zap.Logger
-	reg  *prometheus.Registry
+	// reg holds monitord's own metrics; exporterReg, nil under
+	// --web.disable-exporter-metrics, the go_*, process_* and promhttp_*
+	// ones. /metrics serves both.
+	reg, exporterReg *prometheus.Registry
 
 	store   *store.Store
 	sched   *schedule.Scheduler
@@ -84,7 +87,10 @@ func New(opts Options) (*App, error) {
 	}
 	a.cfg.Store(cfg)
 
-	a.reg = newRegistry(!opts.DisableExporterMetrics)
+	a.reg = newRegistry()
+	if !opts.DisableExporterMetrics {
+		a.exporterReg = newExporterRegistry()
+	}
 	a.reloads = newReloadMetrics(a.reg)
 	a.sched = schedule.New(a.log, schedule.NewMetrics(a.reg))
 	a.tickerMetrics = tickers.NewMetrics(a.reg)
@@ -121,6 +127,24 @@ func (a *App) loadConfig() (*config.Config, error) {
 		return config.Load(configs.Default, "")
 	}
 	return config.LoadFile(a.opts.ConfigFile)
+}
+
+// gatherer is what /metrics serves: the daemon's metrics and, unless
+// disabled, the exporter's.
+func (a *App) gatherer() prometheus.Gatherer {
+	if a.exporterReg == nil {
+		return a.reg
+	}
+	return prometheus.Gatherers{a.exporterReg, a.reg}
+}
+
+// promhttpRegisterer receives the promhttp_* metrics of /metrics; nil, and
+// so none, under --web.disable-exporter-metrics.
+func (a *App) promhttpRegisterer() prometheus.Registerer {
+	if a.exporterReg == nil {
+		return nil
+	}
+	return a.exporterReg
 }
 
 // Registry is the daemon's metric registry.
@@ -247,7 +271,7 @@ func (a *App) Reload() error {
 	}
 	if err != nil {
 		a.reloads.successful.Set(0)
-		a.log.Error("Error reloading config, keeping the previous one", zap.Error(err))
+		a.log.Error("Error reloading config, keeping the previous one", zap.NamedError("err", err))
 		return err
 	}
 	a.cfg.Store(cfg)
@@ -284,7 +308,7 @@ func (a *App) apply(cfg *config.Config) error {
 		if old := a.gen; old != nil {
 			// Put the receivers of the configuration still running back.
 			if rerr := a.alerts.ApplyConfig(old.cfg.Receivers); rerr != nil {
-				a.log.Error("Cannot restore the previous receivers", zap.Error(rerr))
+				a.log.Error("Cannot restore the previous receivers", zap.NamedError("err", rerr))
 			}
 		}
 		return err
@@ -322,8 +346,8 @@ func (a *App) shutdown() error {
 
 func (a *App) handler() http.Handler {
 	return web.Handler(web.Options{
-		Gatherer:      a.reg,
-		Registerer:    a.reg,
+		Gatherer:      a.gatherer(),
+		Registerer:    a.promhttpRegisterer(),
 		TelemetryPath: a.opts.TelemetryPath,
 		MaxRequests:   a.opts.MaxRequests,
 		Ready:         a.Ready,

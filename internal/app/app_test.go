@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -62,21 +63,32 @@ func newHarness(t *testing.T, cfg string, setup func(a *App)) *harness {
 // newHarnessAt runs the daemon, and the fake upstream, on the clock now.
 func newHarnessAt(t *testing.T, cfg string, now func() time.Time, setup func(a *App)) *harness {
 	t.Helper()
+	return newHarnessWith(t, cfg, func(o *Options) { o.Now = now }, setup)
+}
+
+// newHarnessWith runs the daemon with Options changed by mod.
+func newHarnessWith(t *testing.T, cfg string, mod func(*Options), setup func(a *App)) *harness {
+	t.Helper()
 	dir := t.TempDir()
+	opts := Options{
+		StoragePath:     filepath.Join(dir, "data"),
+		ListenAddresses: []string{"127.0.0.1:0"},
+		ShutdownGrace:   10 * time.Second,
+		Logger:          zaptest.NewLogger(t),
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	opts.defaults()
+	now := opts.Now
 	up := testupstream.New()
 	t.Cleanup(up.Close)
 	up.SetClock(now)
 	up.SetPrice("MP", testupstream.Price{Price: 58.41, PrevClose: 56.9, Volume: 9412337})
 	file := filepath.Join(dir, "monitord.yml")
 	writeConfig(t, up, file, cfg)
-	a, err := New(Options{
-		ConfigFile:      file,
-		StoragePath:     filepath.Join(dir, "data"),
-		ListenAddresses: []string{"127.0.0.1:0"},
-		ShutdownGrace:   10 * time.Second,
-		Logger:          zaptest.NewLogger(t),
-		Now:             now,
-	})
+	opts.ConfigFile = file
+	a, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,6 +301,28 @@ func TestMetricsPassPromtool(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// TestDisableExporterMetrics: --web.disable-exporter-metrics leaves out
+// go_*, process_* and promhttp_*, and nothing of monitord's own.
+func TestDisableExporterMetrics(t *testing.T) {
+	exporter := []string{"go_goroutines", "process_resident_memory_bytes", "promhttp_metric_handler_requests_total"}
+	for _, disable := range []bool{false, true} {
+		t.Run(fmt.Sprint("disable=", disable), func(t *testing.T) {
+			h := newHarnessWith(t, goodConfig, func(o *Options) { o.DisableExporterMetrics = disable }, nil)
+			h.waitReady()
+			h.get("/metrics") // promhttp counts from the second scrape on
+			_, body := h.get("/metrics")
+			if !strings.Contains(body, "monitord_build_info") || !strings.Contains(body, "monitord_config_last_reload_successful 1") {
+				t.Errorf("monitord's own metrics are missing:\n%.500s", body)
+			}
+			for _, name := range exporter {
+				if got := strings.Contains(body, name); got == disable {
+					t.Errorf("%s present: %v, want %v", name, got, !disable)
+				}
+			}
+		})
 	}
 }
 

@@ -28,16 +28,23 @@ func newReloadMetrics(reg prometheus.Registerer) *reloadMetrics {
 	return m
 }
 
-// newRegistry returns the daemon's own registry with build info and, unless
-// disabled, the Go and process collectors.
-func newRegistry(exporterMetrics bool) *prometheus.Registry {
+// newRegistry returns the daemon's own registry, with build info.
+func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(versioncollector.NewCollector("monitord"))
-	if exporterMetrics {
-		reg.MustRegister(
-			collectors.NewGoCollector(),
-			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		)
-	}
+	return reg
+}
+
+// newExporterRegistry returns the registry of the metrics about the
+// process rather than its work: Go's and the process's collectors, and the
+// promhttp_* metrics of the /metrics handler. It is kept apart, as
+// node_exporter does, so --web.disable-exporter-metrics leaves all of them
+// out.
+func newExporterRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
 	return reg
 }

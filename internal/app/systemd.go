@@ -16,7 +16,7 @@ import (
 func (a *App) sdNotify(states ...string) {
 	for _, s := range states {
 		if _, err := daemon.SdNotify(false, s); err != nil {
-			a.log.Warn("Cannot notify systemd", zap.String("state", s), zap.Error(err))
+			a.log.Warn("Cannot notify systemd", zap.String("state", s), zap.NamedError("err", err))
 			return
 		}
 	}

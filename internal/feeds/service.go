@@ -222,7 +222,7 @@ func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []targe
 		u, err := config.RenderURL(f.URL, t)
 		if err != nil {
 			// Validation renders every template; this is a bug, not input.
-			log.Error("Cannot render feed URL", zap.String("ticker", t.Symbol), zap.Error(err))
+			log.Error("Cannot render feed URL", zap.String("ticker", t.Symbol), zap.NamedError("err", err))
 			continue
 		}
 		out = append(out, target{url: u, symbol: t.Symbol})
@@ -284,7 +284,7 @@ func (s *Service) maybePrune() {
 	n, err := s.Prune()
 	switch {
 	case err != nil:
-		s.log.Error("Pruning the seen-set failed", zap.Error(err))
+		s.log.Error("Pruning the seen-set failed", zap.NamedError("err", err))
 	case n > 0:
 		s.log.Debug("Pruned the seen-set", zap.Int("entries", n))
 	}

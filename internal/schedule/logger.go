@@ -30,7 +30,7 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 	if msg == "panic" && l.onPanic != nil {
 		l.onPanic()
 	}
-	l.log.Error("Cron: "+msg, append(fields(kv), zap.Error(err))...)
+	l.log.Error("Cron: "+msg, append(fields(kv), zap.NamedError("err", err))...)
 }
 
 func fields(kv []any) []zap.Field {

@@ -203,16 +203,16 @@ func (s *Scheduler) run(sl *slot) {
 		s.metrics.lastSuccess.WithLabelValues(j.Name).Set(float64(s.now().UnixNano()) / 1e9)
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == context.DeadlineExceeded:
 		s.metrics.runs.WithLabelValues(j.Name, resultTimeout).Inc()
-		log.Error("Job timed out", zap.Duration("timeout", j.Timeout), zap.Error(err))
+		log.Error("Job timed out", zap.Duration("timeout", j.Timeout), zap.NamedError("err", err))
 	case s.root.Err() != nil:
 		s.metrics.runs.WithLabelValues(j.Name, resultError).Inc()
-		log.Info("Job cancelled by shutdown", zap.Error(err))
+		log.Info("Job cancelled by shutdown", zap.NamedError("err", err))
 	case j.Quiet:
 		s.metrics.runs.WithLabelValues(j.Name, resultError).Inc()
-		log.Debug("Job failed", zap.Error(err))
+		log.Debug("Job failed", zap.NamedError("err", err))
 	default:
 		s.metrics.runs.WithLabelValues(j.Name, resultError).Inc()
-		log.Error("Job failed", zap.Error(err))
+		log.Error("Job failed", zap.NamedError("err", err))
 	}
 }
 

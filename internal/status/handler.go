@@ -103,14 +103,14 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 	snap, err := h.snapshot(r.Context())
 	if err != nil {
 		// The reason stays in the log: it may name internals.
-		h.opts.Logger.Error("Cannot gather the status page's snapshot", zap.Error(err))
+		h.opts.Logger.Error("Cannot gather the status page's snapshot", zap.NamedError("err", err))
 		http.Error(w, "monitord could not gather its status; see the daemon's log.", http.StatusInternalServerError)
 		return
 	}
 	v := newView(snap, h.opts)
 	var buf bytes.Buffer
 	if err := h.page.Execute(&buf, v); err != nil {
-		h.opts.Logger.Error("Cannot render the status page", zap.Error(err))
+		h.opts.Logger.Error("Cannot render the status page", zap.NamedError("err", err))
 		http.Error(w, "monitord could not render its status page; see the daemon's log.", http.StatusInternalServerError)
 		return
 	}

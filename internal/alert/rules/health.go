@@ -129,7 +129,7 @@ func (e *Engine) evalHealth(tx *store.Tx, source string, st sourceState, clock, 
 		}
 		if err := e.advance(tx, healthObservation(r, source, st, clock, tick), now); err != nil {
 			e.log.Error("Cannot evaluate source-health rule", zap.String("rule", r.Name),
-				zap.String("source", source), zap.Error(err))
+				zap.String("source", source), zap.NamedError("err", err))
 			errs = append(errs, err)
 		}
 	}

@@ -40,7 +40,7 @@ func (e *Engine) OnStories(ctx context.Context, stories []feeds.Story) error {
 	err := e.update(ctx, func(tx *store.Tx) error {
 		for _, r := range e.news {
 			if err := e.evalStories(tx, r, stories, now); err != nil {
-				e.log.Error("Cannot evaluate news rule", zap.String("rule", r.Name), zap.Error(err))
+				e.log.Error("Cannot evaluate news rule", zap.String("rule", r.Name), zap.NamedError("err", err))
 				errs = append(errs, err)
 			}
 		}

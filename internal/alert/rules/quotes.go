@@ -48,7 +48,7 @@ func (e *Engine) OnQuotes(ctx context.Context, res tickers.Result) error {
 				}
 				if err := e.evalQuote(tx, r, d, now); err != nil {
 					e.log.Error("Cannot evaluate price rule", zap.String("rule", r.Name),
-						zap.String("ticker", q.Symbol), zap.Error(err))
+						zap.String("ticker", q.Symbol), zap.NamedError("err", err))
 					errs = append(errs, err)
 				}
 			}
@@ -106,7 +106,7 @@ func (e *Engine) moves(quotes []tickers.Quote) map[string]map[time.Duration]tick
 			}
 			m, ok, err := e.hist.MoveOver(q.Symbol, w, q.QuoteTime)
 			if err != nil {
-				e.log.Warn("Cannot read quote history", zap.String("ticker", q.Symbol), zap.Error(err))
+				e.log.Warn("Cannot read quote history", zap.String("ticker", q.Symbol), zap.NamedError("err", err))
 				continue
 			}
 			if !ok {

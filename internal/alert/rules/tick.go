@@ -27,7 +27,7 @@ func (e *Engine) Tick(now time.Time) error {
 	err := e.update(context.Background(), func(tx *store.Tx) error {
 		keep := func(step string, err error) {
 			if err != nil {
-				e.log.Error("Rules tick step failed", zap.String("step", step), zap.Error(err))
+				e.log.Error("Rules tick step failed", zap.String("step", step), zap.NamedError("err", err))
 				errs = append(errs, err)
 			}
 		}
