@@ -79,8 +79,16 @@ func (r *recorder) Call(path string, body *form.Values, ctx *context.Context, v 
 // not know is simply absent; the error is for the request as a whole and
 // is a *RequestError.
 func (b *Backend) Quotes(ctx context.Context, symbols []string) (map[string]Quote, error) {
+	out, _, err := b.quotes(ctx, symbols)
+	return out, err
+}
+
+// quotes is Quotes with the symbols the answer listed more than once: they
+// are left out of the quotes (which entry is right cannot be told) and
+// counted, and their errors are in bad.
+func (b *Backend) quotes(ctx context.Context, symbols []string) (map[string]Quote, map[string]error, error) {
 	if len(symbols) == 0 {
-		return map[string]Quote{}, nil
+		return map[string]Quote{}, nil, nil
 	}
 	rec := &recorder{b: b}
 	it := quote.Client{B: rec}.ListP(&quote.Params{
@@ -89,19 +97,33 @@ func (b *Backend) Quotes(ctx context.Context, symbols []string) (map[string]Quot
 	})
 	now := b.f.now()
 	out := make(map[string]Quote, len(symbols))
+	var bad map[string]error
 	for it.Next() {
-		if fq := it.Quote(); fq != nil && fq.Symbol != "" {
-			q := fromFinance(fq, now)
-			out[q.Symbol] = q
+		fq := it.Quote()
+		if fq == nil || fq.Symbol == "" {
+			continue
 		}
+		q := fromFinance(fq, now)
+		if _, dup := out[q.Symbol]; dup || bad[q.Symbol] != nil {
+			if bad == nil {
+				bad = map[string]error{}
+			}
+			if bad[q.Symbol] == nil {
+				b.f.metrics.rejected(q.Symbol, rejectDuplicate)
+			}
+			bad[q.Symbol] = fmt.Errorf("%s: %w: the answer lists %s more than once", SourceYahoo, ErrInvalidQuote, q.Symbol)
+			delete(out, q.Symbol)
+			continue
+		}
+		out[q.Symbol] = q
 	}
 	if rec.err != nil {
-		return out, rec.err
+		return out, bad, rec.err
 	}
 	if err := it.Err(); err != nil {
-		return out, &RequestError{Source: SourceYahoo, Reason: upstream.ReasonUpstreamError, Err: err}
+		return out, bad, &RequestError{Source: SourceYahoo, Reason: upstream.ReasonUpstreamError, Err: err}
 	}
-	return out, nil
+	return out, bad, nil
 }
 
 // fromFinance converts finance-go's quote. Missing JSON fields arrive as

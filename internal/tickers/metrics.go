@@ -21,6 +21,7 @@ type Metrics struct {
 	stale          *prometheus.GaugeVec
 	sourceInfo     *prometheus.GaugeVec
 	symbolErrors   *prometheus.CounterVec
+	rejections     *prometheus.CounterVec
 	requests       *prometheus.CounterVec
 	requestErrors  *prometheus.CounterVec
 	duration       *prometheus.HistogramVec
@@ -66,6 +67,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"symbol"),
 		sourceInfo: gauge("source_info", "Always 1, labelled with the source that served the symbol's last accepted quote.",
 			"symbol", "source"),
+		rejections: counter("rejected_total", "Quotes not handed to the rules, by reason (invalid: impossible price or time; jump: an unconfirmed move, held for the next poll or another source; duplicate: the answer listed the symbol twice).",
+			"symbol", "reason"),
 		symbolErrors: counter("symbol_errors_total", "Polls in which the symbol got no quote from any source, by reason.",
 			"symbol", "reason"),
 		requests: counter("requests_total", "Requests to quote sources, by result (success or error).", "source", "result"),
@@ -105,7 +108,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.polls.WithLabelValues(r)
 	}
 	if reg != nil {
-		reg.MustRegister(m.price, m.changeRatio, m.volume, m.quoteTime, m.stale, m.sourceInfo, m.symbolErrors,
+		reg.MustRegister(m.price, m.changeRatio, m.volume, m.quoteTime, m.stale, m.sourceInfo, m.symbolErrors, m.rejections,
 			m.requests, m.requestErrors, m.duration, m.crumbRefreshes, m.lastSuccess, m.polls, scrapeGauges{m})
 	}
 	return m
@@ -122,6 +125,9 @@ func (m *Metrics) SetSymbols(symbols []string) {
 		for _, r := range symbolReasons {
 			m.symbolErrors.WithLabelValues(s, r)
 		}
+		for _, r := range rejectReasons {
+			m.rejections.WithLabelValues(s, r)
+		}
 	}
 	for s := range m.symbols {
 		if next[s] {
@@ -129,7 +135,7 @@ func (m *Metrics) SetSymbols(symbols []string) {
 		}
 		l := prometheus.Labels{"symbol": s}
 		for _, v := range []*prometheus.MetricVec{m.price.MetricVec, m.changeRatio.MetricVec, m.volume.MetricVec,
-			m.quoteTime.MetricVec, m.stale.MetricVec, m.sourceInfo.MetricVec, m.symbolErrors.MetricVec} {
+			m.quoteTime.MetricVec, m.stale.MetricVec, m.sourceInfo.MetricVec, m.symbolErrors.MetricVec, m.rejections.MetricVec} {
 			v.DeletePartialMatch(l)
 		}
 		delete(m.lastFresh, s)
@@ -166,6 +172,9 @@ func (m *Metrics) seedFresh(symbol string, t time.Time) {
 		m.lastFresh[symbol] = t
 	}
 }
+
+// rejected counts a quote of symbol not handed to the rules.
+func (m *Metrics) rejected(symbol, reason string) { m.rejections.WithLabelValues(symbol, reason).Inc() }
 
 func (m *Metrics) symbolError(symbol string, err error) {
 	m.symbolErrors.WithLabelValues(symbol, symbolReason(err)).Inc()

@@ -93,6 +93,7 @@ func (p *Poller) Poll(ctx context.Context) (Result, error) {
 func (p *Poller) fetch(ctx context.Context) (map[string]Quote, map[string]error) {
 	got := map[string]Quote{}
 	errs := map[string]error{}
+	now := p.now()
 	left := p.symbols
 	for _, pr := range p.chain {
 		if len(left) == 0 {
@@ -106,11 +107,18 @@ func (p *Poller) fetch(ctx context.Context) (map[string]Quote, map[string]error)
 			switch {
 			case ok:
 				if err = q.validate(); err == nil {
+					err = q.checkBounds(now)
+				}
+				if err != nil {
+					p.m.rejected(s, rejectInvalid)
+					err = fmt.Errorf("%s: %w", pr.Name(), err)
+					break
+				}
+				if err = p.judge(q); err == nil {
 					got[s] = q
 					delete(errs, s)
 					continue
 				}
-				err = fmt.Errorf("%s: %w", pr.Name(), err)
 			case perr[s] != nil:
 				err = perr[s]
 			default:

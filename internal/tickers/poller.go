@@ -50,6 +50,8 @@ type Poller struct {
 	observed  observation
 	lastPrune time.Time
 	symFail   map[string]string
+	// held are the quotes that jumped and wait for confirmation (judge).
+	held map[string]Quote
 }
 
 // observation is Yahoo's marketState as last seen, with the calendar's
@@ -88,6 +90,7 @@ func NewPoller(cfg *config.Config, hist *History, m *Metrics, log *zap.Logger, o
 		last:      map[string]Quote{},
 		lastFresh: map[string]time.Time{},
 		symFail:   map[string]string{},
+		held:      map[string]Quote{},
 	}
 	for _, o := range opts {
 		o(p)

@@ -120,7 +120,7 @@ func TestPollBatches(t *testing.T) {
 	for i := range 120 {
 		s := fmt.Sprintf("S%03d", i)
 		syms = append(syms, s)
-		f.set(s, fakeQuote{price: 10 + float64(i), prev: 10, at: t0})
+		f.set(s, fakeQuote{price: 10 + float64(i)/100, prev: 10, at: t0}) // within a day's plausible move
 	}
 	f.set("REMX", fakeQuote{price: 52.13, prev: 51.5, at: t0})
 	cfg := testConfig(t, f, syms, "")

@@ -120,6 +120,9 @@ var (
 	ErrNoData = errors.New("no price data")
 	// ErrInvalidQuote means the source sent a quote monitord cannot use.
 	ErrInvalidQuote = errors.New("invalid quote")
+	// ErrUnconfirmedJump means the quote moved implausibly far and waits
+	// for another quote to confirm it (see Poller.judge).
+	ErrUnconfirmedJump = errors.New("unconfirmed jump")
 	// ErrBackingOff means the source failed recently and is not asked again
 	// until its backoff expires.
 	ErrBackingOff = errors.New("source is backing off")
@@ -140,7 +143,7 @@ func symbolReason(err error) string {
 	switch {
 	case errors.Is(err, ErrUnknownSymbol):
 		return SymbolReasonUnknown
-	case errors.Is(err, ErrInvalidQuote):
+	case errors.Is(err, ErrInvalidQuote), errors.Is(err, ErrUnconfirmedJump):
 		return SymbolReasonInvalid
 	default:
 		return SymbolReasonUnavailable

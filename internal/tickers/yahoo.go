@@ -138,17 +138,19 @@ type v7Provider struct {
 // Name implements Provider.
 func (*v7Provider) Name() string { return SourceYahoo }
 
-// Quotes implements Provider. A symbol the answer leaves out gets an
-// error of its own, so the next provider is asked for it.
+// Quotes implements Provider. A symbol the answer leaves out, or lists
+// twice, gets an error of its own, so the next provider is asked for it.
 func (v *v7Provider) Quotes(ctx context.Context, symbols []string) (map[string]Quote, map[string]error) {
 	got := make(map[string]Quote, len(symbols))
 	errs := map[string]error{}
 	for batch := range slices.Chunk(symbols, max(1, v.batch)) {
-		qs, err := v.b.Quotes(ctx, batch)
+		qs, bad, err := v.b.quotes(ctx, batch)
 		for _, s := range batch {
 			switch q, ok := qs[s]; {
 			case ok:
 				got[s] = q
+			case bad[s] != nil:
+				errs[s] = bad[s]
 			case err != nil:
 				errs[s] = err
 			default:
