@@ -131,7 +131,7 @@ func safeURL(raw string) string {
 // connection_refused, tls, network). A cancelled send keeps
 // context.Canceled as its cause, so the worker sees its own shutdown.
 func (r *redactor) transportError(err error, shown string) *Error {
-	e := &Error{Reason: upstream.TransportReason(nil, err)}
+	e := &Error{Reason: upstream.TransportReason(context.Background(), err)}
 	inner := err
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -90,13 +90,6 @@ func newFetcher(cfg *config.Config, m *Metrics, log *zap.Logger, now func() time
 	return f, nil
 }
 
-// close releases the clients' idle connections.
-func (f *fetcher) close() {
-	for _, c := range f.clients {
-		c.CloseIdleConnections()
-	}
-}
-
 // request is one GET to a source.
 type request struct {
 	source string

@@ -1,6 +1,7 @@
 package tickers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -78,7 +79,7 @@ func backsOff(reason string) bool {
 // transportError classifies an error from http.Client.Do or a body read;
 // the URL (whose query may carry the crumb) is dropped.
 func transportError(source string, err error) *RequestError {
-	e := upstream.TransportError(nil, err)
+	e := upstream.TransportError(context.Background(), err)
 	return &RequestError{Source: source, Reason: e.Reason, RetryAfter: e.RetryAfter, Err: e.Err}
 }
 

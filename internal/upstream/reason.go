@@ -147,7 +147,7 @@ func TransportReason(parent context.Context, err error) string {
 		ci    x509.CertificateInvalidError
 	)
 	switch {
-	case parent != nil && errors.Is(parent.Err(), context.Canceled), errors.Is(err, context.Canceled):
+	case errors.Is(parent.Err(), context.Canceled), errors.Is(err, context.Canceled):
 		return ReasonCanceled
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return ReasonTimeout
