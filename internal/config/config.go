@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -84,6 +85,9 @@ func Load(data []byte, file string) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		cerr.Problems = translateYAML(err, lineIndex{})
+		if line := syntaxLine(data); line > 0 && len(cerr.Problems) == 1 {
+			cerr.Problems[0].Line = line
+		}
 		return nil, cerr
 	}
 	idx := indexLines(&root, len(data))
@@ -92,28 +96,69 @@ func Load(data []byte, file string) (*Config, error) {
 		return nil, cerr
 	}
 
+	// Decoding goes on past unknown keys and values of the wrong type
+	// (yaml.v3 collects them), and validation runs on what it decoded, so
+	// one run reports every problem of the file, not the first kind.
 	cfg := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var decoded []Problem
 	if err := dec.Decode(cfg); err != nil {
-		cerr.Problems = sortProblems(translateYAML(err, idx))
-		return nil, cerr
+		if _, ok := err.(*yaml.TypeError); !ok {
+			cerr.Problems = translateYAML(err, idx)
+			return nil, cerr
+		}
+		decoded = translateYAML(err, idx)
 	}
 
 	dir := "."
 	if file != "" {
 		dir = filepath.Dir(file)
 	}
-	var ps problems
-	cfg.validate(&ps, dir)
-	if !ps.empty() {
-		for i := range ps.list {
-			ps.list[i].Line = idx.lineOf(ps.list[i].Path)
-		}
-		cerr.Problems = sortProblems(ps.list)
+	ps := validateDecoded(cfg, dir, decoded)
+	for i := range ps {
+		ps[i].Line = idx.lineOf(ps[i].Path)
+	}
+	if all := append(decoded, ps...); len(all) > 0 {
+		cerr.Problems = sortProblems(all)
 		return nil, cerr
 	}
 	return cfg, nil
+}
+
+// validateDecoded validates cfg and returns its problems, leaving out
+// those of a key decoding already reported (a duration that did not parse
+// is also zero, which validation would call not positive). After decoding
+// problems the configuration is partial; a validation that trips over it
+// reports nothing more rather than crash the check.
+func validateDecoded(cfg *Config, dir string, decoded []Problem) (out []Problem) {
+	defer func() {
+		if r := recover(); r != nil {
+			if len(decoded) == 0 {
+				panic(r)
+			}
+			out = nil
+		}
+	}()
+	var ps problems
+	cfg.validate(&ps, dir)
+	for _, p := range ps.list {
+		if !coveredBy(p.Path, decoded) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// coveredBy reports whether a problem at path was already reported at
+// path or at a key that holds it.
+func coveredBy(path string, decoded []Problem) bool {
+	for _, d := range decoded {
+		if d.Path != "" && (path == d.Path || strings.HasPrefix(path, d.Path+".") || strings.HasPrefix(path, d.Path+"[")) {
+			return true
+		}
+	}
+	return false
 }
 
 // LoadFile reads and validates the configuration file at path.

@@ -22,6 +22,20 @@ func TestBadConfigs(t *testing.T) {
 		file string
 		want []string
 	}{
+		// An unknown key, a bad URL, a negative duration and an undefined
+		// receiver: decoding and validation problems in one run.
+		{"mixed.bad.yml", []string{
+			`line 3: tickers[0].bogus: unknown key "bogus"`,
+			`line 6: feeds[0].url: must be an absolute http or https URL, got "not a url"`,
+			`line 8: quotes.timeout: must be a positive duration, got "-5s"`,
+			`line 10: rules[0].keywords: a news rule needs at least one keyword group`,
+			`line 12: rules[0].receivers[0]: receiver "nobody" is not defined in receivers`,
+		}},
+		// The bad indentation is on line 3; yaml.v3 names line 2, where
+		// the mapping it breaks began.
+		{"indent.bad.yml", []string{
+			`line 3: did not find expected key`,
+		}},
 		{"unknown_key.bad.yml", []string{
 			`line 6: tickers[0].alias: unknown key "alias"`,
 			`line 8: quotes.schedul: unknown key "schedul"`,
@@ -104,7 +118,7 @@ func TestBadConfigs(t *testing.T) {
 			`line 2: tickers[0].aliases[0].symbol: cannot use a mapping "" as a string`,
 		}},
 		{"syntax.bad.yml", []string{
-			`line 1: did not find expected ',' or ']'`,
+			`line 2: did not find expected ',' or ']'`,
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {

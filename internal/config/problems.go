@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"sort"
@@ -270,4 +271,25 @@ func typeName(goType string) string {
 		return "a mapping"
 	}
 	return goType
+}
+
+// syntaxLine finds the line of a YAML syntax error: the first line whose
+// addition makes the document unparsable. yaml.v3 reports the line where
+// the enclosing block began instead (a bad indentation on line 3 of a
+// mapping opened on line 1 says "line 1"). A prefix that fails only
+// because it ends early (an open quote or bracket the next lines close)
+// does not count. It returns 0 when no line can be singled out; files are
+// small, so parsing each prefix costs little.
+func syntaxLine(data []byte) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	var prefix []byte
+	for i, l := range lines {
+		prefix = append(prefix, l...)
+		var n yaml.Node
+		err := yaml.Unmarshal(prefix, &n)
+		if err != nil && !strings.Contains(err.Error(), "end of stream") {
+			return i + 1
+		}
+	}
+	return 0
 }

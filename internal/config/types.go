@@ -19,6 +19,10 @@ type Duration time.Duration
 // UnmarshalYAML parses a Prometheus-style duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := model.ParseDuration(n.Value)
+	if _, perr := model.ParseDuration(strings.TrimPrefix(n.Value, "-")); n.Kind == yaml.ScalarNode && err != nil &&
+		strings.HasPrefix(n.Value, "-") && perr == nil {
+		return nodeError(n, "must be a positive duration, got %q", n.Value)
+	}
 	if n.Kind != yaml.ScalarNode || err != nil {
 		return nodeError(n, "invalid duration %q (use a number with a unit: 30s, 5m, 1h, 2d)", n.Value)
 	}
