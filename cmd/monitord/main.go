@@ -12,8 +12,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
+
 	// The NYSE calendar and schedules load time zones by name; embedding
 	// the zone database keeps a static binary on a bare image correct.
 	_ "time/tzdata"
@@ -44,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		replayCmd  = ka.Command("replay", "Replay recorded quotes and stories through the rules and the impact engine; print the alerts that would fire.")
 		replayOpts = replayFlags(replayCmd)
 	)
+	stampVersion(debug.ReadBuildInfo())
 	ka.Version(version.Print("monitord"))
 	ka.HelpFlag.Short('h')
 	ka.UsageWriter(stdout)
