@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -88,5 +89,22 @@ func TestConfigurationDocumentsEveryOption(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("CONFIGURATION.md does not document these keys: %s", strings.Join(missing, ", "))
+	}
+}
+
+// TestExampleCheckedAnywhere: the README says "copy configs/example.yml,
+// check it": a copy in another directory must pass as the original does,
+// so the example may not lean on files beside it.
+func TestExampleCheckedAnywhere(t *testing.T) {
+	data, err := os.ReadFile("../../configs/example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := filepath.Join(t.TempDir(), "my.yml")
+	if err := os.WriteFile(copied, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(copied); err != nil {
+		t.Errorf("a copy of the example outside configs/ does not load:\n%v", err)
 	}
 }
