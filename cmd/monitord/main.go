@@ -66,7 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ka.Flag("web.max-requests", "Maximum number of parallel scrape requests. Use 0 to disable.").Default("40").IntVar(&opts.MaxRequests)
 	ka.Flag("web.disable-exporter-metrics", "Exclude metrics about the exporter itself (promhttp_*, process_*, go_*).").BoolVar(&opts.DisableExporterMetrics)
 	ka.Flag("shutdown.grace", "How long shutdown waits for running polls, then for HTTP requests.").Default("30s").DurationVar(&opts.ShutdownGrace)
-	ka.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&logCfg.Level, logging.Levels...)
+	levelSet := false
+	ka.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").IsSetByUser(&levelSet).EnumVar(&logCfg.Level, logging.Levels...)
 	ka.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&logCfg.Format, logging.Formats...)
 	checkCmd.Arg("file", "Configuration file to check.").Required().StringVar(&checkFile)
 	onceCmd.Flag("alerts", "Also evaluate rules and deliver alerts to the configured receivers.").BoolVar(&onceAlerts)
@@ -84,6 +85,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return checkConfig(checkFile, stdout, stderr)
 	}
 
+	if cmd == onceCmd.FullCommand() && !levelSet {
+		// once reports each source's failure itself, once; the warnings
+		// the components log for the daemon would say it again.
+		logCfg.Level = "error"
+	}
 	logger, err := logging.New(logCfg, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "monitord: %v\n", err)
@@ -99,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case runCmd.FullCommand():
 		return runDaemon(ctx, opts, logger)
 	case onceCmd.FullCommand():
-		return runOnce(ctx, opts, onceAlerts, stdout, logger)
+		return runOnce(ctx, opts, onceAlerts, stdout, stderr)
 	case replayCmd.FullCommand():
 		return runReplay(ctx, opts.ConfigFile, replayOpts, stdout, stderr, logger)
 	}

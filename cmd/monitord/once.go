@@ -5,18 +5,22 @@ import (
 	"fmt"
 	"io"
 
-	"go.uber.org/zap"
-
 	"github.com/monitord/monitord/internal/app"
 )
 
-// runOnce polls every source once and prints what it saw.
-func runOnce(ctx context.Context, opts app.Options, alerts bool, stdout io.Writer, logger *zap.Logger) int {
+// runOnce polls every source once and prints what it saw: the tables on
+// stdout, each failure and the closing line on stderr. It exits 1 when
+// every source failed, or nothing could be polled at all.
+func runOnce(ctx context.Context, opts app.Options, alerts bool, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, onceTimeout)
 	defer cancel()
-	if err := app.Once(ctx, opts, app.OnceOptions{Alerts: alerts, Out: stdout}); err != nil {
-		logger.Error("Poll failed", zap.NamedError("err", err))
-		fmt.Fprintf(stdout, "monitord once: %v\n", err)
+	res, err := app.Once(ctx, opts, app.OnceOptions{Alerts: alerts, Out: stdout, Err: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "monitord once: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "monitord once: %s\n", res.Summary())
+	if res.Sources > 0 && res.Failed == res.Sources {
 		return 1
 	}
 	return 0

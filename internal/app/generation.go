@@ -20,6 +20,9 @@ type generation struct {
 	pipeline *pipeline.Pipeline
 
 	jobs []schedule.Job
+	// sources names the jobs that poll an upstream (the quotes, each
+	// feed), as against the pipeline's housekeeping.
+	sources map[string]bool
 	// reports print what the components saw, for `monitord once`.
 	reports []func(w io.Writer)
 	closers []func()
@@ -28,7 +31,7 @@ type generation struct {
 // build turns a validated configuration into components and jobs. It
 // starts nothing: the scheduler starts the jobs once every part is built.
 func (a *App) build(cfg *config.Config) (*generation, error) {
-	gen := &generation{cfg: cfg}
+	gen := &generation{cfg: cfg, sources: map[string]bool{}}
 	// A sharded replica polls only the tickers and feeds it owns.
 	cfg = shard.Apply(cfg)
 	if err := a.buildQuotes(cfg, gen); err != nil {

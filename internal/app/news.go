@@ -40,6 +40,7 @@ func (a *App) buildNews(cfg *config.Config, gen *generation) error {
 	gen.news = n
 	gen.closers = append(gen.closers, svc.Close)
 	for _, src := range svc.Sources() {
+		gen.sources["feed/"+src.Name()] = true
 		gen.jobs = append(gen.jobs, schedule.Job{
 			Name:      "feed/" + src.Name(),
 			Spec:      src.Schedule(),

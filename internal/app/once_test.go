@@ -65,17 +65,25 @@ feeds:
 			dir := t.TempDir()
 			file := filepath.Join(dir, "monitord.yml")
 			writeConfig(t, up, file, cfg)
-			var out bytes.Buffer
+			var out, errOut bytes.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			err := Once(ctx, Options{ConfigFile: file, StoragePath: filepath.Join(dir, "data"), Logger: zaptest.NewLogger(t),
-				Now: clock}, OnceOptions{Out: &out})
+			res, err := Once(ctx, Options{ConfigFile: file, StoragePath: filepath.Join(dir, "data"), Logger: zaptest.NewLogger(t),
+				Now: clock}, OnceOptions{Out: &out, Err: &errOut})
 			if err != nil {
 				t.Fatalf("Once: %v\n%s", err, out.String())
 			}
+			if res != (OnceResult{Sources: 3, Failed: 1}) || res.Summary() != "1 of 3 sources failed" {
+				t.Errorf("result %+v (%q), want 3 sources, 1 failed", res, res.Summary())
+			}
+			// The broken feed's failure, once, short: no URL, no feed
+			// name repeated.
+			if want := "error: feed/broken: server_error (HTTP 503): server said \"Service Unavailable\"\n"; errOut.String() != want {
+				t.Errorf("errors:\n%q\nwant\n%q", errOut.String(), want)
+			}
 			got := out.String()
 			t.Logf("once at %s:\n%s", in.At, got)
-			want := []string{"MP", "58.41", "+2.65%", "MP Materials expands NdPr magnet output", "rare_earth", "error: feed/broken",
+			want := []string{"MP", "58.41", "+2.65%", "MP Materials expands NdPr magnet output", "rare_earth",
 				"News impact", "REFERENCE"}
 			published := in.At.Add(-30 * time.Minute)
 			inSession := cal.Session(published) == tickers.SessionRegular
@@ -98,5 +106,37 @@ feeds:
 				t.Errorf("once created the storage path (stat: %v)", err)
 			}
 		})
+	}
+}
+
+// TestOnceEverySourceFailed: with every source failing, once says so and
+// the command exits 1 (see cmd/monitord).
+func TestOnceEverySourceFailed(t *testing.T) {
+	up := testupstream.New()
+	defer up.Close()
+	up.SetFeed("broken", "text/html", "<html>down</html>", 503)
+	// Yahoo's v7 API at a path that answers 404, and no fallback.
+	cfg := strings.Replace(goodConfig, "quotes:\n", "quotes:\n  providers: [yahoo]\n", 1)
+	cfg = strings.Replace(cfg, "base_url: UPSTREAM", "base_url: UPSTREAM/down", 1) + `
+feeds:
+  - name: broken
+    url: UPSTREAM/feeds/broken
+`
+	dir := t.TempDir()
+	file := filepath.Join(dir, "monitord.yml")
+	writeConfig(t, up, file, cfg)
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Once(ctx, Options{ConfigFile: file, StoragePath: filepath.Join(dir, "data"), Logger: zaptest.NewLogger(t)},
+		OnceOptions{Out: &out, Err: &errOut})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary() != "every source failed (2 of 2)" {
+		t.Errorf("summary %q, want every source failed (2 of 2)\n%s", res.Summary(), errOut.String())
+	}
+	if n := strings.Count(errOut.String(), "error: "); n != 2 {
+		t.Errorf("%d error lines, want one per source:\n%s", n, errOut.String())
 	}
 }

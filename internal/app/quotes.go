@@ -58,6 +58,7 @@ func (a *App) buildQuotes(cfg *config.Config, gen *generation) error {
 	}
 	q := &quoteJob{poller: poller, hist: hist, log: a.log.With(zap.String("component", "quotes")), now: a.now}
 	gen.quotes = q
+	gen.sources["quotes"] = true
 	gen.jobs = append(gen.jobs, schedule.Job{
 		Name: "quotes",
 		Spec: cfg.Quotes.Schedule,
