@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -67,6 +69,7 @@ type Scheduler struct {
 	// runs counts runs in flight; stopping refuses new ones.
 	runMu    sync.Mutex
 	running  int
+	inFlight map[string]int // runs in flight by job name
 	stopping bool
 	idle     chan struct{}
 }
@@ -180,11 +183,11 @@ func (s *Scheduler) newSlot(name string) *slot {
 
 // run executes one run of a slot's current job under the root context.
 func (s *Scheduler) run(sl *slot) {
-	if !s.begin() {
+	j := sl.job.Load()
+	if !s.begin(j.Name) {
 		return
 	}
-	defer s.end()
-	j := sl.job.Load()
+	defer s.end(j.Name)
 	ctx, cancel := context.WithTimeout(s.root, j.Timeout)
 	defer cancel()
 	start := s.now()
@@ -216,24 +219,38 @@ func (s *Scheduler) run(sl *slot) {
 	}
 }
 
-func (s *Scheduler) begin() bool {
+func (s *Scheduler) begin(name string) bool {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	if s.stopping {
 		return false
 	}
 	s.running++
+	if s.inFlight == nil {
+		s.inFlight = map[string]int{}
+	}
+	s.inFlight[name]++
 	return true
 }
 
-func (s *Scheduler) end() {
+func (s *Scheduler) end(name string) {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	s.running--
+	if s.inFlight[name]--; s.inFlight[name] <= 0 {
+		delete(s.inFlight, name)
+	}
 	if s.running == 0 && s.idle != nil {
 		close(s.idle)
 		s.idle = nil
 	}
+}
+
+// inFlightNames lists the jobs running now, sorted.
+func (s *Scheduler) inFlightNames() []string {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	return slices.Sorted(maps.Keys(s.inFlight))
 }
 
 // waitIdle returns a channel closed once no run is in flight.
@@ -269,9 +286,18 @@ func (s *Scheduler) Stop(grace time.Duration) bool {
 	case <-idle:
 		s.cancel()
 		return true
+	default:
+		// Say what shutdown waits for: a poll held by a host's politeness
+		// limit can take seconds, which would otherwise pass in silence.
+		s.log.Info("Waiting for running jobs to finish", zap.Strings("jobs", s.inFlightNames()), zap.Duration("grace", grace))
+	}
+	select {
+	case <-idle:
+		s.cancel()
+		return true
 	case <-time.After(grace):
 	}
-	s.log.Warn("Jobs still running at shutdown, cancelling them")
+	s.log.Warn("Jobs still running at shutdown, cancelling them", zap.Strings("jobs", s.inFlightNames()))
 	s.cancel()
 	select {
 	case <-idle:

@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -139,7 +141,8 @@ func TestApplyDropsRemovedJobs(t *testing.T) {
 }
 
 func TestStopWaitsForJobInFlight(t *testing.T) {
-	s, _ := newTest(t)
+	core, logs := observer.New(zap.InfoLevel)
+	s := New(zap.New(core), NewMetrics(prometheus.NewRegistry()))
 	started := make(chan struct{})
 	finished := make(chan struct{})
 	if err := s.Apply(time.UTC, []Job{{Name: "poll", Spec: "@every 1h", Timeout: time.Minute, Immediate: true, Run: func(ctx context.Context) error {
@@ -158,6 +161,11 @@ func TestStopWaitsForJobInFlight(t *testing.T) {
 	case <-finished:
 	default:
 		t.Fatal("Stop returned before the job in flight finished")
+	}
+	// Shutdown says what it waits for.
+	waiting := logs.FilterMessage("Waiting for running jobs to finish").All()
+	if len(waiting) != 1 || fmt.Sprint(waiting[0].ContextMap()["jobs"]) != "[poll]" {
+		t.Errorf("got %+v, want one line naming the poll", waiting)
 	}
 	if err := s.Apply(time.UTC, nil); err == nil {
 		t.Error("Apply after Stop: got nil error, want one")
