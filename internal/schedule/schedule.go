@@ -1,6 +1,7 @@
 // Package schedule runs monitord's polls on cron schedules (robfig/cron/v3):
 // each job with its own timeout under one root context, never two runs of
 // the same job at once (an overrun is skipped and counted, not stacked),
+// "@every" jobs spread over their interval by a hash of their name,
 // panics recovered, and an atomic swap of the whole job set on reload.
 package schedule
 
@@ -106,7 +107,7 @@ func (s *Scheduler) Apply(loc *time.Location, jobs []Job) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("job %q: schedule %q: %w", j.Name, j.Spec, err))
 		}
-		parsed[i] = sch
+		parsed[i] = spreadSchedule(j.Name, sch)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

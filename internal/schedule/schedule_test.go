@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monitord/monitord/internal/config"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
@@ -231,5 +232,46 @@ func TestReloadKeepsTheNextRun(t *testing.T) {
 	case at := <-ran:
 		t.Errorf("ran at %v under the new 1h spec", at.Sub(start))
 	case <-time.After(4500 * time.Millisecond):
+	}
+}
+
+// TestEveryJobsAreSpread: "@every" jobs run at a phase of their own, a
+// hash of the name, evenly over the interval and the same after a
+// restart; a cron expression keeps its exact times.
+func TestEveryJobsAreSpread(t *testing.T) {
+	at := time.Date(2026, 6, 16, 15, 0, 0, 0, time.UTC) // any instant
+	every, err := config.ParseSchedule("@every 2m", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const jobs = 1000
+	var buckets [12]int // 10 s each
+	for i := range jobs {
+		name := fmt.Sprintf("feed/f%04d", i)
+		sch := spreadSchedule(name, every)
+		next := sch.Next(at)
+		if d := next.Sub(at); d <= 0 || d > 2*time.Minute {
+			t.Fatalf("%s: next run %v after now, want within the interval", name, d)
+		}
+		if again := spreadSchedule(name, every).Next(at); !again.Equal(next) {
+			t.Fatalf("%s: phase %v, then %v: not stable", name, next, again)
+		}
+		if following := sch.Next(next); following.Sub(next) != 2*time.Minute {
+			t.Fatalf("%s: runs %v apart, want 2m", name, following.Sub(next))
+		}
+		buckets[next.Sub(at)/(10*time.Second)]++
+	}
+	for i, n := range buckets {
+		// About 83 a bucket; a hash that clumps would leave some near 0.
+		if n < 50 || n > 120 {
+			t.Errorf("bucket %d of the interval holds %d of %d jobs: %v", i, n, jobs, buckets)
+		}
+	}
+	cronExpr, err := config.ParseSchedule("*/5 * * * *", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := spreadSchedule("quotes", cronExpr).Next(at); !got.Equal(at.Add(5 * time.Minute)) {
+		t.Errorf("cron expression moved to %v, want %v", got, at.Add(5*time.Minute))
 	}
 }
