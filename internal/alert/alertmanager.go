@@ -146,3 +146,20 @@ func symbolLabel(symbols, fallback []string) string {
 	}
 	return strings.Join(slices.Sorted(slices.Values(symbols)), ",")
 }
+
+// buildAlertmanager makes one endpoint per Alertmanager URL, each with a
+// queue of its own, so one that is down does not hold up the others.
+func buildAlertmanager(_ *Dispatcher, r *config.Receiver, mk endpointMaker) ([]*endpoint, error) {
+	var eps []*endpoint
+	for _, u := range r.Alertmanager.URLs {
+		n, err := newAlertmanagerNotifier(r, u, mk.newPoster())
+		if err != nil {
+			return nil, err
+		}
+		eps = append(eps, mk.make(IntegrationAlertmanager, "am-"+hashKey(u), n, amMaxBatch))
+	}
+	if len(eps) == 0 {
+		return nil, fmt.Errorf("alertmanager has no urls")
+	}
+	return eps, nil
+}

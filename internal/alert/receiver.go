@@ -62,6 +62,35 @@ type endpoint struct {
 	last *outcome
 }
 
+// integration is one kind of receiver: the config block it reads and how
+// it builds its endpoints. Adding one is a file with its Notifier and its
+// build function, and a line in integrations.
+type integration struct {
+	name string
+	// configured reports whether r holds this integration's block.
+	configured func(r *config.Receiver) bool
+	// build makes r's endpoints with mk, which fills what every endpoint
+	// shares (receiver, timeouts, queue, client).
+	build func(d *Dispatcher, r *config.Receiver, mk endpointMaker) ([]*endpoint, error)
+}
+
+// endpointMaker makes an endpoint of the receiver being built: its queue
+// key, its notifier, how many alerts one Notify takes; newPoster gives a
+// notifier the receiver's HTTP client.
+type endpointMaker struct {
+	make      func(integration, key string, n Notifier, batch int) *endpoint
+	newPoster func() *poster
+	log       *zap.Logger
+}
+
+// integrations are the receiver kinds, in the order check-config names
+// them.
+var integrations = []integration{
+	{IntegrationSlack, func(r *config.Receiver) bool { return r.Slack != nil }, buildSlack},
+	{IntegrationWebhook, func(r *config.Receiver) bool { return r.Webhook != nil }, buildWebhook},
+	{IntegrationAlertmanager, func(r *config.Receiver) bool { return r.Alertmanager != nil }, buildAlertmanager},
+}
+
 // buildReceiver makes the endpoints of one configured receiver.
 func (d *Dispatcher) buildReceiver(r *config.Receiver) ([]*endpoint, error) {
 	log := d.log.With(zap.String("receiver", r.Name))
@@ -74,44 +103,23 @@ func (d *Dispatcher) buildReceiver(r *config.Receiver) ([]*endpoint, error) {
 		}
 		client = c
 	}
-	newPoster := func() *poster {
-		return &poster{client: client, userAgent: d.userAgent, clock: d.clock, red: &redactor{}}
-	}
-	mk := func(integration, key string, n Notifier, batch int) *endpoint {
-		return &endpoint{
-			receiver: r.Name, integration: integration, key: key, notifier: n, batch: batch, client: client,
-			timeout: r.Timeout.D(), maxAge: r.MaxAge.D(), cfg: cloneReceiver(r), wake: make(chan struct{}, 1),
-			last: &outcome{},
-		}
-	}
-	switch {
-	case r.Slack != nil:
-		n, err := newSlackNotifier(r, newPoster(), log.With(zap.String("integration", IntegrationSlack)))
-		if err != nil {
-			return nil, err
-		}
-		ep := mk(IntegrationSlack, mainEndpoint, n, 1)
-		ep.limiter = d.limiter(r.Slack.WebhookURL.Reveal(), rate.Every(SlackInterval))
-		return []*endpoint{ep}, nil
-	case r.Webhook != nil:
-		n, err := newWebhookNotifier(r, newPoster(), log.With(zap.String("integration", IntegrationWebhook)))
-		if err != nil {
-			return nil, err
-		}
-		return []*endpoint{mk(IntegrationWebhook, mainEndpoint, n, 1)}, nil
-	case r.Alertmanager != nil:
-		var eps []*endpoint
-		for _, u := range r.Alertmanager.URLs {
-			n, err := newAlertmanagerNotifier(r, u, newPoster())
-			if err != nil {
-				return nil, err
+	mk := endpointMaker{
+		log: log,
+		newPoster: func() *poster {
+			return &poster{client: client, userAgent: d.userAgent, clock: d.clock, red: &redactor{}}
+		},
+		make: func(integration, key string, n Notifier, batch int) *endpoint {
+			return &endpoint{
+				receiver: r.Name, integration: integration, key: key, notifier: n, batch: batch, client: client,
+				timeout: r.Timeout.D(), maxAge: r.MaxAge.D(), cfg: cloneReceiver(r), wake: make(chan struct{}, 1),
+				last: &outcome{},
 			}
-			eps = append(eps, mk(IntegrationAlertmanager, "am-"+hashKey(u), n, amMaxBatch))
+		},
+	}
+	for _, in := range integrations {
+		if in.configured(r) {
+			return in.build(d, r, mk)
 		}
-		if len(eps) == 0 {
-			return nil, fmt.Errorf("alertmanager has no urls")
-		}
-		return eps, nil
 	}
 	return nil, fmt.Errorf("needs one of slack, webhook or alertmanager")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/monitord/monitord/internal/config"
 	"github.com/monitord/monitord/internal/upstream"
@@ -208,4 +209,16 @@ func signed(v float64) string {
 		return "+" + money(v)
 	}
 	return "-" + money(-v)
+}
+
+// buildSlack makes a Slack receiver's endpoint, at most one message a
+// second per webhook URL (SlackInterval).
+func buildSlack(d *Dispatcher, r *config.Receiver, mk endpointMaker) ([]*endpoint, error) {
+	n, err := newSlackNotifier(r, mk.newPoster(), mk.log.With(zap.String("integration", IntegrationSlack)))
+	if err != nil {
+		return nil, err
+	}
+	ep := mk.make(IntegrationSlack, mainEndpoint, n, 1)
+	ep.limiter = d.limiter(r.Slack.WebhookURL.Reveal(), rate.Every(SlackInterval))
+	return []*endpoint{ep}, nil
 }

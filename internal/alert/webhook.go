@@ -146,3 +146,12 @@ func signWebhook(key []byte, id string, ts int64, body []byte) string {
 	m.Write(body)
 	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
+
+// buildWebhook makes a webhook receiver's endpoint.
+func buildWebhook(_ *Dispatcher, r *config.Receiver, mk endpointMaker) ([]*endpoint, error) {
+	n, err := newWebhookNotifier(r, mk.newPoster(), mk.log.With(zap.String("integration", IntegrationWebhook)))
+	if err != nil {
+		return nil, err
+	}
+	return []*endpoint{mk.make(IntegrationWebhook, mainEndpoint, n, 1)}, nil
+}
