@@ -111,6 +111,10 @@ receivers:
 		code, body := h.get("/api/v1/events?ticker=MP")
 		return code == http.StatusOK && strings.Contains(body, "MP Materials expands NdPr magnet output")
 	})
+	// Each source's first sighting of the story is listed with it.
+	if _, body := h.get("/api/v1/events?ticker=MP"); !strings.Contains(body, `"sightings":[{"source":"wire","first_seen":`) {
+		t.Errorf("the event lists no sighting by the wire feed:\n%s", body)
+	}
 	if code, _ := h.get("/api/v1/events?limit=0"); code != http.StatusBadRequest {
 		t.Errorf("GET /api/v1/events?limit=0: got %d, want 400", code)
 	}

@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/monitord/monitord/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // emptyRSS primes a source without giving it any story.
@@ -88,7 +91,39 @@ feeds:
 		t.Errorf("tickers (-want +got):\n%s", diff)
 	}
 
-	err := testutil.GatherAndCompare(h.reg, strings.NewReader(`
+	// How early each feed had it: the feeds were polled a minute apart.
+	var lags []time.Duration
+	h.store.View(func(tx *store.Tx) error {
+		for _, ref := range Sightings(tx, story.ID) {
+			lags = append(lags, ref.Seen.Sub(story.FirstSeen))
+		}
+		return nil
+	})
+	if diff := cmp.Diff([]time.Duration{0, time.Minute, 2 * time.Minute, 3 * time.Minute}, lags); diff != "" {
+		t.Errorf("sightings after the first (-want +got):\n%s", diff)
+	}
+	for feed, want := range map[string]float64{"globenewswire": 0, "google-news": 60, "yahoo-search": 120, "yahoo-headlines": 180} {
+		if got := histogramSum(t, h.metrics.storyLag, feed); got != want {
+			t.Errorf("story lag of %s: sum %v, want %v", feed, got, want)
+		}
+	}
+	leads, err := Leads(h.store, testStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Matched stories: the MP headline (all four feeds), two Google News
+	// stories of their own, and Yahoo's headline; most had first leads.
+	wantLeads := []Lead{
+		{Feed: "google-news", Stories: 3, First: 2, MedianLag: time.Minute},
+		{Feed: "globenewswire", Stories: 1, First: 1},
+		{Feed: "yahoo-headlines", Stories: 2, First: 1, MedianLag: 3 * time.Minute},
+		{Feed: "yahoo-search", Stories: 1, First: 0, MedianLag: 2 * time.Minute},
+	}
+	if diff := cmp.Diff(wantLeads, leads); diff != "" {
+		t.Errorf("leads (-want +got):\n%s", diff)
+	}
+
+	err = testutil.GatherAndCompare(h.reg, strings.NewReader(`
 # HELP monitord_feed_duplicates_total Items recognised as already seen, by the key that matched (id, url, title).
 # TYPE monitord_feed_duplicates_total counter
 monitord_feed_duplicates_total{feed="globenewswire",kind="id"} 0
@@ -259,4 +294,14 @@ feeds:
 	if len(story.Sources) != 4 {
 		t.Errorf("sources %+v, want all four feeds", story.Sources)
 	}
+}
+
+// histogramSum is the sum of feed's observations in h.
+func histogramSum(t *testing.T, h *prometheus.HistogramVec, feed string) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := h.WithLabelValues(feed).(prometheus.Histogram).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetHistogram().GetSampleSum()
 }

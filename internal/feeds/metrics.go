@@ -57,6 +57,10 @@ type Metrics struct {
 	newItems    *prometheus.CounterVec
 	duplicates  *prometheus.CounterVec
 	skipped     *prometheus.CounterVec
+	// storyDelay and storyLag measure how early monitord hears a story
+	// (see README, "How early"); their series appear with the first story.
+	storyDelay *prometheus.HistogramVec
+	storyLag   *prometheus.HistogramVec
 	pollSkips   *prometheus.CounterVec
 	lastSuccess *prometheus.GaugeVec
 	failures    *prometheus.GaugeVec
@@ -126,6 +130,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "monitord_feed_matches_total",
 			Help: "New stories that matched a keyword group, by feed and group.",
 		}, []string{"feed", "group"}),
+		storyDelay: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "monitord_feed_story_delay_seconds",
+			Help:    "Time from a new story's published time to monitord first seeing it, by the feed that had it first (stories whose source gives no plausible date are left out).",
+			Buckets: []float64{10, 30, 60, 120, 300, 900, 1800, 3600, 3 * 3600, 12 * 3600, 24 * 3600},
+		}, []string{"feed"}),
+		storyLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "monitord_feed_story_lag_seconds",
+			Help:    "How long after the first feed each feed had a matched story: 0 for the feed that had it first.",
+			Buckets: []float64{0, 10, 30, 60, 300, 900, 1800, 3600, 3 * 3600, 24 * 3600},
+		}, []string{"feed"}),
 		slotWait: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "monitord_feed_fetch_slot_wait_seconds_total",
 			Help: "Time feed polls spent waiting for a fetch slot (news.max_concurrent_fetches); a steady rise means the slots are too few.",
@@ -134,7 +148,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		groups: map[string]bool{},
 	}
 	reg.MustRegister(m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items,
-		m.newItems, m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches, m.slotWait)
+		m.newItems, m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches, m.slotWait,
+		m.storyDelay, m.storyLag)
 	return m
 }
 
@@ -203,7 +218,7 @@ func (m *Metrics) deleteFeed(f string) {
 	l := prometheus.Labels{"feed": f}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items, m.newItems,
-		m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches,
+		m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches, m.storyDelay, m.storyLag,
 	} {
 		v.DeletePartialMatch(l)
 	}

@@ -70,6 +70,10 @@ type outcome struct {
 	dups    map[string]int // by kind label
 	primed  int
 	tooOld  int
+	// delays are the new stories' times from publication to now (those
+	// with a plausible date); lags how long after the first feed this
+	// feed had each matched story it carries (0 when it was first).
+	delays, lags []time.Duration
 }
 
 // record files items, oldest first, and returns the new stories. An item
@@ -110,8 +114,12 @@ func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
 				if err := r.refresh(seen, urlKey, first, sid); err != nil {
 					return out, err
 				}
-				if err := r.known(seen, stories, it, sid, idKey); err != nil {
+				lag, err := r.known(seen, stories, it, sid, idKey)
+				if err != nil {
 					return out, err
+				}
+				if lag >= 0 {
+					out.lags = append(out.lags, lag)
 				}
 				continue
 			}
@@ -122,8 +130,12 @@ func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
 			} else {
 				out.dups[dupID]++
 			}
-			if err := r.known(seen, stories, it, sid, idKey, urlKey); err != nil {
+			lag, err := r.known(seen, stories, it, sid, idKey, urlKey)
+			if err != nil {
 				return out, err
+			}
+			if lag >= 0 {
+				out.lags = append(out.lags, lag)
 			}
 			continue
 		}
@@ -157,6 +169,10 @@ func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
 			if err := putPending(tx, &s); err != nil {
 				return out, err
 			}
+			out.lags = append(out.lags, 0)
+		}
+		if !it.PublishedEstimated && !it.Published.After(r.now) {
+			out.delays = append(out.delays, r.now.Sub(it.Published))
 		}
 		out.stories = append(out.stories, s)
 	}
@@ -175,22 +191,24 @@ func (r *recorder) refresh(seen *store.Bucket, key []byte, first time.Time, sid 
 }
 
 // known records the keys of an item whose story exists and adds the item's
-// feed to the story's sources when the story is matched (kept).
-func (r *recorder) known(seen, stories *store.Bucket, it *Item, sid string, keys ...[]byte) error {
+// feed to the story's sources when the story is matched (kept). It returns
+// how long after the story's first sighting this feed had it, or -1 when
+// the feed was already a source (or the story is not kept).
+func (r *recorder) known(seen, stories *store.Bucket, it *Item, sid string, keys ...[]byte) (time.Duration, error) {
 	val := seenValue(r.now, sid)
 	for _, k := range keys {
 		if k != nil {
 			if err := seen.Put(k, val); err != nil {
-				return err
+				return -1, err
 			}
 		}
 	}
 	s, ok := getStory(stories, sid)
 	if !ok || slices.ContainsFunc(s.Sources, func(ref SourceRef) bool { return ref.Feed == r.feed }) {
-		return nil
+		return -1, nil
 	}
 	s.Sources = append(s.Sources, SourceRef{Feed: r.feed, ID: it.ID, Link: it.Link, Seen: r.now})
-	return putStory(stories, &s)
+	return max(r.now.Sub(s.FirstSeen), 0), putStory(stories, &s)
 }
 
 func (r *recorder) newStory(it *Item, id string) Story {

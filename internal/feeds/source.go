@@ -277,6 +277,12 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		m.duplicates.WithLabelValues(name, kind).Add(float64(n))
 	}
 	m.skipped.WithLabelValues(name, skipPrimed).Add(float64(out.primed))
+	for _, d := range out.delays {
+		m.storyDelay.WithLabelValues(name).Observe(d.Seconds())
+	}
+	for _, d := range out.lags {
+		m.storyLag.WithLabelValues(name).Observe(d.Seconds())
+	}
 	m.skipped.WithLabelValues(name, skipTooOld).Add(float64(out.tooOld))
 	for _, story := range out.stories {
 		for _, g := range story.Match.Groups {

@@ -51,11 +51,22 @@ type Event struct {
 	// Sources are the feeds that carried the story; Tickers the symbols it
 	// concerns; Groups and Terms the keyword groups and terms that matched.
 	Sources []string `json:"sources"`
-	Tickers []string `json:"tickers"`
+	// Sightings say when monitord first saw the story in each of its
+	// feeds, the first first: how early each source had it. Read from
+	// the story's record when events are served, so they include the
+	// feeds that carried it after its window opened.
+	Sightings []Sighting `json:"sightings,omitempty"`
+	Tickers   []string   `json:"tickers"`
 	Groups  []string `json:"groups"`
 	Terms   []string `json:"terms"`
 	// Impacts holds one measurement window per ticker, in ticker order.
 	Impacts []Impact `json:"impacts"`
+}
+
+// Sighting is one feed's first sight of a story.
+type Sighting struct {
+	Source    string    `json:"source"`
+	FirstSeen time.Time `json:"first_seen"`
 }
 
 // Impact is the measurement window of one story on one ticker.

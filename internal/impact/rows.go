@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monitord/monitord/internal/feeds"
 	"github.com/monitord/monitord/internal/store"
 )
 
@@ -70,6 +71,11 @@ func ReadEvents(st *store.Store, q Query) ([]Event, error) {
 			}
 			ev := &out[len(out)-1]
 			ev.Impacts = append(ev.Impacts, w.Impact)
+		}
+		for i := range out {
+			for _, ref := range feeds.Sightings(tx, out[i].ID) {
+				out[i].Sightings = append(out[i].Sightings, Sighting{Source: ref.Feed, FirstSeen: ref.Seen.UTC()})
+			}
 		}
 		return nil
 	})
