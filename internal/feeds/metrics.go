@@ -59,8 +59,8 @@ type Metrics struct {
 	skipped     *prometheus.CounterVec
 	// storyDelay and storyLag measure how early monitord hears a story
 	// (see README, "How early"); their series appear with the first story.
-	storyDelay *prometheus.HistogramVec
-	storyLag   *prometheus.HistogramVec
+	storyDelay  *prometheus.HistogramVec
+	storyLag    *prometheus.HistogramVec
 	pollSkips   *prometheus.CounterVec
 	lastSuccess *prometheus.GaugeVec
 	failures    *prometheus.GaugeVec

@@ -57,8 +57,8 @@ type Event struct {
 	// feeds that carried it after its window opened.
 	Sightings []Sighting `json:"sightings,omitempty"`
 	Tickers   []string   `json:"tickers"`
-	Groups  []string `json:"groups"`
-	Terms   []string `json:"terms"`
+	Groups    []string   `json:"groups"`
+	Terms     []string   `json:"terms"`
 	// Impacts holds one measurement window per ticker, in ticker order.
 	Impacts []Impact `json:"impacts"`
 }
