@@ -206,7 +206,7 @@ func (s *Service) Close() {
 // tickers with a CIK when the template needs one).
 func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []target {
 	if !f.PerTicker {
-		return []target{{url: f.URL}}
+		return []target{{url: f.URL, shown: upstream.RedactURL(f.URL)}}
 	}
 	only := setOf(f.Tickers)
 	needsCIK := strings.Contains(f.URL, ".CIK")
@@ -225,7 +225,7 @@ func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []targe
 			log.Error("Cannot render feed URL", zap.String("ticker", t.Symbol), zap.Error(err))
 			continue
 		}
-		out = append(out, target{url: u, symbol: t.Symbol})
+		out = append(out, target{url: u, shown: upstream.RedactURL(u), symbol: t.Symbol})
 	}
 	if len(out) == 0 {
 		log.Info("Feed has no tickers to poll")

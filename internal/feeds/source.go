@@ -49,12 +49,18 @@ type Source struct {
 	// live is the feed's latest state, for Health; nil before the first
 	// poll.
 	live atomic.Pointer[feedState]
+	// warnedCut is set once a body longer than maxItemsPerBody has been
+	// logged, so the warning comes once per feed, not every poll. Guarded
+	// by mu.
+	warnedCut bool
 }
 
 // target is one URL of a feed: the feed's URL, or one rendering of a
 // per_ticker template.
 type target struct {
 	url string
+	// shown is url fit for a log line or an error: without credentials.
+	shown string
 	// symbol is the ticker the URL was rendered for ("" for plain feeds).
 	symbol string
 }
@@ -243,23 +249,30 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		return nil, s.fail(t, &us, err)
 	}
 	m.items.WithLabelValues(name).Add(float64(len(items)))
+	items, quiet, ends := s.trim(t, us, items)
 	s.finish(items, t, now)
 	prime := !us.Primed && !s.svc.skipPriming
 	rec := recorder{
 		feed: name, now: now, prime: prime, matcher: s.svc.matcher,
 		window: s.svc.news.DedupWindow.D(), retention: s.svc.news.SeenRetention.D(), maxAge: s.svc.news.MaxItemAge.D(),
 	}
+	recQuiet := rec
+	recQuiet.prime = true
 	var out outcome
-	next := urlState{ETag: resp.etag, LastModified: resp.lastModified, BodyHash: hash, Primed: true, Touched: now}
+	next := urlState{ETag: resp.etag, LastModified: resp.lastModified, BodyHash: hash, Primed: true, Touched: now, Ends: ends}
 	// Batched with other feeds' writes; if bbolt runs the function again
 	// (another function of the batch failed), the first run was rolled
 	// back, so the second records the same.
 	err = st.Batch(func(tx *store.Tx) error {
-		o, err := rec.record(tx, items)
+		q, err := recQuiet.record(tx, items[:quiet])
 		if err != nil {
 			return err
 		}
-		out = o
+		o, err := rec.record(tx, items[quiet:])
+		if err != nil {
+			return err
+		}
+		out = o.add(q)
 		return putURLState(tx, name, t.url, next)
 	})
 	s.cacheURL(t.url, next, err)
@@ -357,5 +370,5 @@ func (svc *Service) parse(ctx context.Context, typ string, resp *fetchResponse) 
 		return nil, upstream.TransportError(ctx, ctx.Err())
 	}
 	defer func() { <-svc.parsing }()
-	return Parse(typ, resp.body, resp.contentType)
+	return parseAll(typ, resp.body, resp.contentType)
 }
