@@ -100,3 +100,35 @@ feeds:
 		})
 	}
 }
+
+// TestOnceRedactsFeedURLs: the errors `monitord once` prints name a
+// failing feed's URL without the password of its userinfo or its API key.
+func TestOnceRedactsFeedURLs(t *testing.T) {
+	up := testupstream.New()
+	defer up.Close()
+	up.SetPrice("MP", testupstream.Price{Price: 58.41, PrevClose: 56.9, Volume: 9412337})
+	up.SetFeed("broken", "text/html", "<html>Service Unavailable</html>", 503)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "monitord.yml")
+	credentialed := strings.Replace(up.URL, "http://", "http://reader:s3cretPASSWORD@", 1) + "/feeds/broken?apikey=APIKEY123"
+	writeConfig(t, up, file, goodConfig+`
+feeds:
+  - name: broken
+    url: "`+credentialed+`"
+`)
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := Once(ctx, Options{ConfigFile: file, Logger: zaptest.NewLogger(t)}, OnceOptions{Out: &out}); err != nil {
+		t.Fatalf("Once: %v\n%s", err, out.String())
+	}
+	got := out.String()
+	if !strings.Contains(got, "error: feed/broken") || !strings.Contains(got, "reader:xxxxx@") || !strings.Contains(got, "apikey=xxxxx") {
+		t.Errorf("output lacks the feed's error with its redacted URL:\n%s", got)
+	}
+	for _, secret := range []string{"s3cretPASSWORD", "APIKEY123"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("output shows %q:\n%s", secret, got)
+		}
+	}
+}

@@ -189,7 +189,7 @@ func (s *Source) settle(fs *feedState, errs []error, retry *upstream.Error, retr
 		if fs.Retryable == 1 {
 			log = s.log.Warn // entering backoff; its growth is Debug
 		}
-		log("Backing off", zap.Duration("for", d), zap.Int("failures", fs.Retryable), zap.Error(retry))
+		log("Backing off", zap.Duration("for", d), zap.Int("failures", fs.Retryable), zap.NamedError("err", retry))
 	}
 }
 
@@ -277,7 +277,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	})
 	s.cacheURL(t.url, next, err)
 	if err != nil {
-		return nil, fmt.Errorf("%s: record items: %w", t.url, err)
+		return nil, fmt.Errorf("%s: record items: %w", t.shown, err)
 	}
 	m.fetches.WithLabelValues(name, resultOK).Inc()
 	s.recovered(t, &us)
@@ -293,13 +293,13 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		}
 	}
 	if prime {
-		s.log.Info("Primed feed", zap.String("source", t.url), zap.Int("items", out.primed))
+		s.log.Info("Primed feed", zap.String("url", t.shown), zap.Int("items", out.primed))
 	}
 	for i := range out.stories {
-		s.log.Debug("New story", zap.String("source", t.url), zap.String("story", out.stories[i].ID),
+		s.log.Debug("New story", zap.String("url", t.shown), zap.String("story", out.stories[i].ID),
 			zap.String("title", out.stories[i].Title), zap.Bool("matched", out.stories[i].Matched()))
 	}
-	s.log.Debug("Polled feed", zap.String("source", t.url), zap.Int("items", len(items)), zap.Int("new", len(out.stories)))
+	s.log.Debug("Polled feed", zap.String("url", t.shown), zap.Int("items", len(items)), zap.Int("new", len(out.stories)))
 	return out.stories, nil
 }
 
@@ -334,15 +334,15 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 	reason := ReasonOf(err)
 	m.fetches.WithLabelValues(name, resultError).Inc()
 	m.fetchErrors.WithLabelValues(name, reason).Inc()
-	err = fmt.Errorf("%s: %w", t.url, err)
+	err = fmt.Errorf("%s: %w", t.shown, err)
 	switch {
 	case reason == upstream.ReasonCanceled:
-		s.log.Debug("Feed fetch cancelled", zap.String("source", t.url))
+		s.log.Debug("Feed fetch cancelled", zap.String("url", t.shown))
 		return err
 	case reason != us.LastReason:
-		s.log.Warn("Feed fetch failed", zap.String("source", t.url), zap.Error(err))
+		s.log.Warn("Feed fetch failed", zap.String("url", t.shown), zap.NamedError("err", err))
 	default:
-		s.log.Debug("Feed fetch failed again", zap.String("source", t.url), zap.Error(err))
+		s.log.Debug("Feed fetch failed again", zap.String("url", t.shown), zap.NamedError("err", err))
 	}
 	us.LastReason, us.Touched = reason, s.svc.now()
 	next := *us
@@ -357,7 +357,7 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 // recovered logs the first success after a failure.
 func (s *Source) recovered(t target, us *urlState) {
 	if us.LastReason != "" {
-		s.log.Info("Feed recovered", zap.String("source", t.url))
+		s.log.Info("Feed recovered", zap.String("url", t.shown))
 		us.LastReason = ""
 	}
 }
