@@ -140,3 +140,35 @@ feeds:
 		t.Errorf("%d error lines, want one per source:\n%s", n, errOut.String())
 	}
 }
+
+// TestOnceRedactsFeedURLs: the errors `monitord once` prints never show a
+// failing feed's password or API key (its short form names no URL).
+func TestOnceRedactsFeedURLs(t *testing.T) {
+	up := testupstream.New()
+	defer up.Close()
+	up.SetPrice("MP", testupstream.Price{Price: 58.41, PrevClose: 56.9, Volume: 9412337})
+	up.SetFeed("broken", "text/html", "<html>Service Unavailable</html>", 503)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "monitord.yml")
+	credentialed := strings.Replace(up.URL, "http://", "http://reader:s3cretPASSWORD@", 1) + "/feeds/broken?apikey=APIKEY123"
+	writeConfig(t, up, file, goodConfig+`
+feeds:
+  - name: broken
+    url: "`+credentialed+`"
+`)
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := Once(ctx, Options{ConfigFile: file, Logger: zaptest.NewLogger(t)}, OnceOptions{Out: &out}); err != nil {
+		t.Fatalf("Once: %v\n%s", err, out.String())
+	}
+	got := out.String()
+	if !strings.Contains(got, "error: feed/broken: server_error (HTTP 503)") {
+		t.Errorf("output lacks the feed's error:\n%s", got)
+	}
+	for _, secret := range []string{"s3cretPASSWORD", "APIKEY123"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("output shows %q:\n%s", secret, got)
+		}
+	}
+}

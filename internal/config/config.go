@@ -180,12 +180,19 @@ func Problems(err error) []Problem {
 }
 
 // Redacted returns the configuration as YAML with every secret shown as
-// <secret>, for /config and debugging.
+// <secret>, every URL without its credentials (userinfo, an API key in
+// the query) and a feed's url_file URL not at all, for /config and
+// debugging.
 func (c *Config) Redacted() ([]byte, error) {
+	var root yaml.Node
+	if err := root.Encode(c); err != nil {
+		return nil, err
+	}
+	redactURLs(&root)
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(c); err != nil {
+	if err := enc.Encode(&root); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), enc.Close()

@@ -80,6 +80,13 @@ func TestBadConfigs(t *testing.T) {
 			// no type are fixed.
 			`line 32: rules[5].colour: unknown key "colour"`,
 		}},
+		{"bad_feed_url.bad.yml", []string{
+			`line 4: feeds[0]: set url or url_file, not both`,
+			`line 8: feeds[1].url_file: cannot read secret file "testdata/no-such-feed-url.txt": no such file or directory`,
+			`line 10: feeds[2].url_file: must hold an absolute http or https URL (value not shown: it is secret)`,
+			`line 12: feeds[3].url_file: is a template but per_ticker is not set`,
+			`line 14: feeds[4].url: must be an absolute http or https URL, got "ftp://reader:xxxxx@feeds.example.com/rss"`,
+		}},
 		{"bad_env.bad.yml", []string{
 			`line 4: receivers[0].slack.webhook_url: environment variable MONITORD_TEST_UNSET_VARIABLE is not set`,
 		}},
@@ -280,6 +287,38 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	if !strings.Contains(string(redacted), "webhook_url: <secret>") {
 		t.Errorf("got redacted config without <secret> markers:\n%s", redacted)
+	}
+}
+
+// TestFeedURLCredentialsNeverShown reproduces feed URLs shown verbatim in
+// /config: the password of a URL's userinfo and an API key in its query
+// are redacted, a URL read from url_file is not shown at all, and a
+// template without credentials is shown as written.
+func TestFeedURLCredentialsNeverShown(t *testing.T) {
+	cfg, err := LoadFile("testdata/feed_url_file.good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Feeds[0].URL, "http://reader:s3cretPASSWORD@feeds.example.com/{{.Symbol}}/rss?apikey=APIKEY123&lang=en"; got != want {
+		t.Errorf("url_file: got URL %q, want the file's content %q", got, want)
+	}
+	redacted, err := cfg.Redacted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"s3cretPASSWORD", "APIKEY123", "feeds.example.com/{{.Symbol}}/rss?apikey"} {
+		if strings.Contains(string(redacted), secret) {
+			t.Errorf("/config shows %q:\n%s", secret, redacted)
+		}
+	}
+	for _, want := range []string{
+		"url_file: feed-url.txt",
+		"url: http://reader:xxxxx@wire.example.com/rss?apikey=xxxxx&q=rare+earth",
+		"url: https://feeds.example.com/{{.Symbol}}/rss?lang=en",
+	} {
+		if !strings.Contains(string(redacted), want) {
+			t.Errorf("/config lacks %q:\n%s", want, redacted)
+		}
 	}
 }
 

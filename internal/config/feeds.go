@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"text/template"
@@ -77,8 +78,14 @@ type Feed struct {
 	Type string `yaml:"type"`
 	// URL is fetched as is, or, with per_ticker, rendered once per ticker
 	// from a Go template over {{.Symbol}}, {{.CIK}} and {{.Name}} (values
-	// are query-escaped).
-	URL       string `yaml:"url"`
+	// are query-escaped). Shown without its credentials (/config, logs,
+	// errors; see upstream.RedactURL).
+	URL string `yaml:"url,omitempty"`
+	// URLFile names a file holding the URL (or the per_ticker template)
+	// instead, for a URL that carries a secret; relative to the
+	// configuration file's directory. Validation reads it into URL; the
+	// URL of such a feed is never shown, only the file's name.
+	URLFile   string `yaml:"url_file,omitempty"`
 	PerTicker bool   `yaml:"per_ticker"`
 	// Tickers limits a per_ticker feed to these symbols, and tags every
 	// item of a plain feed with them.
@@ -96,6 +103,19 @@ type Feed struct {
 	// Enabled turns the feed off when false. Unset, an edgar feed is on only
 	// when its User-Agent names a contact, and every other feed is on.
 	Enabled *bool `yaml:"enabled,omitempty"`
+}
+
+// MarshalYAML shows the feed as /config does: its URL without
+// credentials, or, when the URL came from url_file, only the file.
+func (f Feed) MarshalYAML() (any, error) {
+	type plain Feed
+	p := plain(f)
+	if p.URLFile != "" {
+		p.URL = ""
+	} else {
+		p.URL = redactURL(p.URL)
+	}
+	return p, nil
 }
 
 // TemplateData is what a per_ticker URL template sees.
@@ -207,7 +227,11 @@ func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]boo
 		if f.MaxBodySize < 1024 {
 			ps.add(p+".max_body_size", "must be at least 1KiB")
 		}
-		validateFeedURL(ps, p, f, c.Tickers)
+		if f.URLFile != "" {
+			v.feedURLFile(p, f, c.Tickers)
+		} else {
+			validateFeedURL(ps, p+".url", f, c.Tickers, checkHTTPURL)
+		}
 		v.httpConfig(p+".http_config", f.HTTPConfig)
 		for j, s := range f.Tickers {
 			if !symbols[s] {
@@ -220,19 +244,47 @@ func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]boo
 	}
 }
 
-func validateFeedURL(ps *problems, p string, f *Feed, tickers []Ticker) {
+// feedURLFile reads a feed's url_file into its URL and validates it as
+// validateFeedURL does, naming url_file in every problem and never the
+// file's content.
+func (v *validator) feedURLFile(p string, f *Feed, tickers []Ticker) {
+	if f.URL != "" {
+		v.ps.add(p, "set url or url_file, not both")
+		return
+	}
+	file := f.URLFile
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(v.dir, file)
+	}
+	s, err := loadSecretFile(file)
+	if err != nil {
+		v.ps.add(p+".url_file", "%v", err)
+		return
+	}
+	f.URL = strings.TrimSpace(s.Reveal())
+	validateFeedURL(v.ps, p+".url_file", f, tickers, func(raw string) string {
+		if checkHTTPURL(raw) != "" {
+			return "must hold an absolute http or https URL (value not shown: it is secret)"
+		}
+		return ""
+	})
+}
+
+// validateFeedURL checks f.URL, given at path (url or url_file), with
+// check, which says what is wrong with a rendered URL.
+func validateFeedURL(ps *problems, path string, f *Feed, tickers []Ticker, check func(string) string) {
 	if !f.PerTicker {
 		if strings.Contains(f.URL, "{{") {
-			ps.add(p+".url", "is a template but per_ticker is not set")
+			ps.add(path, "is a template but per_ticker is not set")
 			return
 		}
-		if m := checkHTTPURL(f.URL); m != "" {
-			ps.add(p+".url", "%s", m)
+		if m := check(f.URL); m != "" {
+			ps.add(path, "%s", m)
 		}
 		return
 	}
 	if f.URL == "" {
-		ps.add(p+".url", "is required")
+		ps.add(path, "is required")
 		return
 	}
 	sample := Ticker{Symbol: "MP", CIK: "0001801368", Name: "MP Materials"}
@@ -245,14 +297,14 @@ func validateFeedURL(ps *problems, p string, f *Feed, tickers []Ticker) {
 		if m := reBadField.FindStringSubmatch(msg); m != nil {
 			msg = fmt.Sprintf("unknown field .%s (use {{.Symbol}}, {{.CIK}} or {{.Name}})", m[1])
 		}
-		ps.add(p+".url", "bad template: %s", msg)
+		ps.add(path, "bad template: %s", msg)
 		return
 	}
-	if m := checkHTTPURL(u); m != "" {
-		ps.add(p+".url", "renders to a bad URL for %s: %s", sample.Symbol, m)
+	if m := check(u); m != "" {
+		ps.add(path, "renders to a bad URL for %s: %s", sample.Symbol, m)
 	}
 	if f.Type == FeedEDGAR && !strings.Contains(f.URL, ".CIK") {
-		ps.add(p+".url", "a per_ticker edgar feed must use {{.CIK}}")
+		ps.add(path, "a per_ticker edgar feed must use {{.CIK}}")
 	}
 }
 

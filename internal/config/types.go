@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // Duration is a time.Duration written the Prometheus way: 90s, 15m, 1h30m,
@@ -133,12 +135,39 @@ func checkHTTPURL(raw string) string {
 		return fmt.Sprintf("is not a valid URL: %v", trimURLError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Sprintf("must be an absolute http or https URL, got %q", raw)
+		return fmt.Sprintf("must be an absolute http or https URL, got %q", redactURL(raw))
 	}
 	if u.Host == "" {
-		return fmt.Sprintf("has no host: %q", raw)
+		return fmt.Sprintf("has no host: %q", redactURL(raw))
 	}
 	return ""
+}
+
+// redactURL is raw fit to be shown: without the password of its userinfo
+// and the values of credential-looking query parameters (see
+// upstream.RedactURL), or raw itself when it holds none of those, since
+// RedactURL re-encodes what it parses and would show a per_ticker
+// template's {{.Symbol}} as %7B%7B.Symbol%7D%7D.
+func redactURL(raw string) string {
+	r := upstream.RedactURL(raw)
+	if _, err := url.Parse(raw); err != nil || strings.Count(r, upstream.Redacted) > strings.Count(raw, upstream.Redacted) {
+		return r // unparsable (it may hide anything), or it held a credential
+	}
+	return raw
+}
+
+// redactURLs replaces every string in a YAML tree that is an http or https
+// URL with its redacted form, so /config shows no credential whichever
+// key holds it (a feed, a quote provider, an Alertmanager, a proxy).
+func redactURLs(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		if lower := strings.ToLower(n.Value); strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+			n.Value = redactURL(n.Value)
+		}
+	}
+	for _, c := range n.Content {
+		redactURLs(c)
+	}
 }
 
 // checkSecretURL is checkHTTPURL for a URL that is itself a secret (a Slack

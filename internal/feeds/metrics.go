@@ -54,6 +54,7 @@ type Metrics struct {
 	bytes       *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	items       *prometheus.CounterVec
+	truncated   *prometheus.CounterVec
 	newItems    *prometheus.CounterVec
 	duplicates  *prometheus.CounterVec
 	skipped     *prometheus.CounterVec
@@ -102,6 +103,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "monitord_feed_items_total",
 			Help: "Items parsed from feed bodies.",
 		}, []string{"feed"}),
+		truncated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monitord_feed_items_truncated_total",
+			Help: "Items left out of feed bodies longer than the 1000 items read from one body (the newest are kept).",
+		}, []string{"feed"}),
 		newItems: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "monitord_feed_new_items_total",
 			Help: "Items reported as new stories, matched or not.",
@@ -147,7 +152,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		feeds:  map[string]bool{},
 		groups: map[string]bool{},
 	}
-	reg.MustRegister(m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items,
+	reg.MustRegister(m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items, m.truncated,
 		m.newItems, m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches, m.slotWait,
 		m.storyDelay, m.storyLag)
 	return m
@@ -182,6 +187,7 @@ func (m *Metrics) initialize(feeds, groups []string) {
 		m.bytes.WithLabelValues(f)
 		m.duration.WithLabelValues(f)
 		m.items.WithLabelValues(f)
+		m.truncated.WithLabelValues(f)
 		m.newItems.WithLabelValues(f)
 		for _, k := range dupKinds {
 			m.duplicates.WithLabelValues(f, k)
@@ -217,7 +223,7 @@ func (m *Metrics) fresh(names []string) map[string]bool {
 func (m *Metrics) deleteFeed(f string) {
 	l := prometheus.Labels{"feed": f}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
-		m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items, m.newItems,
+		m.fetches, m.fetchErrors, m.responses, m.bytes, m.duration, m.items, m.truncated, m.newItems,
 		m.duplicates, m.skipped, m.pollSkips, m.lastSuccess, m.failures, m.matches, m.storyDelay, m.storyLag,
 	} {
 		v.DeletePartialMatch(l)

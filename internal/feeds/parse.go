@@ -17,19 +17,24 @@ import (
 // mention a term in passing.
 const maxSummaryRunes = 1000
 
-// maxItemsPerBody bounds how many entries one body may yield, so a hostile
-// or broken feed cannot flood the seen-set in one poll.
-const maxItemsPerBody = 1000
-
 // Parse reads one response body of a feed of the given type (a
-// config.Feed* constant; "" means rss) into Items. contentType is the
+// config.Feed* constant; "" means rss) into Items, at most
+// maxItemsPerBody of them: the newest (see newest). contentType is the
 // response's Content-Type, used only as a charset hint. The Items carry
 // neither the feed's name nor settled dates: the Source fills those in.
 //
 // A body that is not a feed at all (an HTML page, unrelated XML or JSON,
 // nothing) fails with reason not_feed; a feed too broken to read fails
 // with reason parse. Parse never panics, whatever the bytes.
-func Parse(feedType string, body []byte, contentType string) (items []Item, err error) {
+func Parse(feedType string, body []byte, contentType string) ([]Item, error) {
+	items, err := parseAll(feedType, body, contentType)
+	items, _ = newest(items, maxItemsPerBody, false)
+	return items, err
+}
+
+// parseAll is Parse without the bound on the items: a Source applies it
+// knowing more of the feed than one body tells (see Source.trim).
+func parseAll(feedType string, body []byte, contentType string) (items []Item, err error) {
 	// The fuzz tests find no panic, but the parsers read untrusted bytes
 	// through third-party code: a panic there fails this source, not the
 	// daemon.
@@ -52,9 +57,6 @@ func Parse(feedType string, body []byte, contentType string) (items []Item, err 
 	}
 	if err != nil {
 		return nil, err
-	}
-	if len(items) > maxItemsPerBody {
-		items = items[:maxItemsPerBody]
 	}
 	return items, nil
 }

@@ -109,7 +109,7 @@ func edgarItem(e *edgarEntry, cik, company string) (Item, bool) {
 		fl.CIK = fmt.Sprintf("%010s", strings.TrimLeft(fl.CIK, "0"))
 		fl.CIK = strings.ReplaceAll(fl.CIK, " ", "0")
 	}
-	summary := cleanText(e.Summary)
+	summary := cleanHTML(e.Summary) // <summary type="html">
 	fl.Items = filingItems(e.Content.ItemsDesc, summary)
 	if fl.Accession == "" && fl.Form == "" {
 		return Item{}, false

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
 	ext "github.com/mmcdole/gofeed/extensions"
+	jsonfeed "github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 )
 
@@ -37,6 +39,7 @@ func parseGeneric(body []byte, preferDCID bool) ([]Item, error) {
 		originals = rf.Items
 	}
 	google := strings.HasPrefix(f.Generator, "NFE/") || urlHost(f.Link) == "news.google.com"
+	htmlContent := contentIsHTML(f)
 	items := make([]Item, 0, len(f.Items))
 	for i, gi := range f.Items {
 		if gi == nil {
@@ -46,7 +49,7 @@ func parseGeneric(body []byte, preferDCID bool) ([]Item, error) {
 		if originals != nil {
 			ri = originals[i]
 		}
-		it := genericItem(gi, ri, google || urlHost(gi.Link) == "news.google.com", preferDCID)
+		it := genericItem(gi, ri, google || urlHost(gi.Link) == "news.google.com", preferDCID, htmlContent(i))
 		if it.Title == "" && it.Link == "" {
 			continue
 		}
@@ -62,7 +65,32 @@ func describeFeed(body []byte) string {
 	return "feed"
 }
 
-func genericItem(gi *gofeed.Item, ri *rss.Item, google, preferDCID bool) Item {
+// contentIsHTML returns whether the content of f's item i is declared HTML:
+// RSS content:encoded always is; an Atom <content> is when its type says
+// html or xhtml; a JSON Feed item's is when it came from content_html.
+// Titles and descriptions are never declared HTML here (gofeed drops the
+// type of an Atom title or summary): cleanText reads them as text unless
+// they plainly are HTML.
+func contentIsHTML(f *gofeed.Feed) func(i int) bool {
+	switch orig := f.OriginalFeed().(type) {
+	case *rss.Feed:
+		return func(int) bool { return true }
+	case *atom.Feed:
+		return func(i int) bool {
+			if len(orig.Entries) != len(f.Items) || orig.Entries[i] == nil || orig.Entries[i].Content == nil {
+				return false
+			}
+			return strings.Contains(strings.ToLower(orig.Entries[i].Content.Type), "html")
+		}
+	case *jsonfeed.Feed:
+		return func(i int) bool {
+			return len(orig.Items) == len(f.Items) && orig.Items[i] != nil && orig.Items[i].ContentHTML != ""
+		}
+	}
+	return func(int) bool { return false }
+}
+
+func genericItem(gi *gofeed.Item, ri *rss.Item, google, preferDCID, htmlContent bool) Item {
 	it := Item{ID: strings.TrimSpace(gi.GUID), Link: strings.TrimSpace(gi.Link)}
 	if dcid := dcIdentifier(gi.Extensions); dcid != "" && (preferDCID || it.ID == "") {
 		it.ID = dcid
@@ -81,11 +109,13 @@ func genericItem(gi *gofeed.Item, ri *rss.Item, google, preferDCID bool) Item {
 	if !google {
 		// A Google News description is the headline again and the
 		// publisher: nothing to match that the title does not have.
-		desc := gi.Description
-		if strings.TrimSpace(desc) == "" {
-			desc = gi.Content
+		summary := cleanText(gi.Description)
+		if summary == "" && htmlContent {
+			summary = cleanHTML(gi.Content)
+		} else if summary == "" {
+			summary = cleanText(gi.Content)
 		}
-		it.Summary = truncateRunes(cleanText(desc), maxSummaryRunes)
+		it.Summary = truncateRunes(summary, maxSummaryRunes)
 	}
 	it.Published = itemDate(gi)
 	if ri != nil {

@@ -323,3 +323,60 @@ func TestParseKeepsNoBodyBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestParseKeepsAngleBracketsInPlainText reproduces the tag stripper that
+// turned the headline "x<y and y>z rises" into "xz rises": a title is
+// plain text, and so is a description that is not HTML; only fields
+// declared HTML, or plainly HTML, lose their markup.
+func TestParseKeepsAngleBracketsInPlainText(t *testing.T) {
+	const headline = "x<y and y>z rises"
+	for _, tc := range []struct {
+		name, typ, body string
+		wantSummary     string
+	}{
+		{"rss", config.FeedRSS, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><guid>1</guid><title>x&lt;y and y&gt;z rises</title><link>https://desk.example.com/1</link>
+<description>Supply: x&lt;y, demand: y&gt;z</description>
+<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/">unused</content:encoded></item></channel></rss>`,
+			"Supply: x<y, demand: y>z"},
+		{"rss html description", config.FeedRSS, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><guid>1</guid><title>x&lt;y and y&gt;z rises</title><link>https://desk.example.com/1</link>
+<description>&lt;p&gt;NdPr &lt;b&gt;up&lt;/b&gt; 4%&lt;/p&gt;</description></item></channel></rss>`,
+			"NdPr up 4%"},
+		{"rss content:encoded is HTML", config.FeedRSS, `<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>
+<item><guid>1</guid><title>x&lt;y and y&gt;z rises</title><link>https://desk.example.com/1</link>
+<content:encoded><![CDATA[<p>Cerium <i>rises</i></p>]]></content:encoded></item></channel></rss>`,
+			"Cerium rises"},
+		{"atom text and html", config.FeedRSS, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id><updated>2026-08-26T10:00:00Z</updated>
+<entry><id>urn:1</id><title type="text">x&lt;y and y&gt;z rises</title><link href="https://desk.example.com/1"/><updated>2026-08-26T10:00:00Z</updated>
+<content type="html">&lt;p&gt;Dysprosium &lt;b&gt;up&lt;/b&gt;&lt;/p&gt;</content></entry></feed>`,
+			"Dysprosium up"},
+		{"atom text content keeps brackets", config.FeedRSS, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id><updated>2026-08-26T10:00:00Z</updated>
+<entry><id>urn:1</id><title>x&lt;y and y&gt;z rises</title><link href="https://desk.example.com/1"/><updated>2026-08-26T10:00:00Z</updated>
+<content type="text">when a&lt;b and b&gt;c</content></entry></feed>`,
+			"when a<b and b>c"},
+		{"json feed", config.FeedRSS, `{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[
+{"id":"1","url":"https://desk.example.com/1","title":"x<y and y>z rises","content_html":"<p>Terbium <em>steady</em></p>"}]}`,
+			"Terbium steady"},
+		{"json feed content_html is HTML", config.FeedRSS, `{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[
+{"id":"1","url":"https://desk.example.com/1","title":"x<y and y>z rises","content_html":"Lanthanum <b>surges"}]}`,
+			"Lanthanum surges"},
+		{"json feed text", config.FeedRSS, `{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[
+{"id":"1","url":"https://desk.example.com/1","title":"x<y and y>z rises","content_text":"a<b and b>c"}]}`,
+			"a<b and b>c"},
+		{"yahoo search", config.FeedYahooSearch, `{"news":[{"uuid":"u1","title":"x<y and y>z rises","link":"https://finance.yahoo.com/news/1.html","providerPublishTime":1787738400}]}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			items, err := Parse(tc.typ, []byte(tc.body), "")
+			if err != nil || len(items) != 1 {
+				t.Fatalf("got %v, %v; want one item", items, err)
+			}
+			if got := items[0].Title; got != headline {
+				t.Errorf("title: got %q, want %q", got, headline)
+			}
+			if got := items[0].Summary; got != tc.wantSummary {
+				t.Errorf("summary: got %q, want %q", got, tc.wantSummary)
+			}
+		})
+	}
+}

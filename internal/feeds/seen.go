@@ -76,6 +76,17 @@ type outcome struct {
 	delays, lags []time.Duration
 }
 
+// add returns o with p's counts added (p's stories are never reported:
+// it is what a priming record found).
+func (o outcome) add(p outcome) outcome {
+	for k, n := range p.dups {
+		o.dups[k] += n
+	}
+	o.primed += p.primed
+	o.tooOld += p.tooOld
+	return o
+}
+
 // record files items, oldest first, and returns the new stories. An item
 // is known when its source id (per feed) or its canonical URL was seen at
 // any time within retention, or its story key (the normalised headline)

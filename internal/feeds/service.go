@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"runtime"
 	"slices"
 	"strings"
@@ -205,8 +206,9 @@ func (s *Service) Close() {
 // per_ticker feeds (only the feed's tickers when it lists some, and only
 // tickers with a CIK when the template needs one).
 func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []target {
+	secret := f.URLFile != ""
 	if !f.PerTicker {
-		return []target{{url: f.URL}}
+		return []target{{url: f.URL, shown: shownURL(f.URL, secret)}}
 	}
 	only := setOf(f.Tickers)
 	needsCIK := strings.Contains(f.URL, ".CIK")
@@ -225,12 +227,28 @@ func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []targe
 			log.Error("Cannot render feed URL", zap.String("ticker", t.Symbol), zap.NamedError("err", err))
 			continue
 		}
-		out = append(out, target{url: u, symbol: t.Symbol})
+		out = append(out, target{url: u, shown: shownURL(u, secret), symbol: t.Symbol})
 	}
 	if len(out) == 0 {
 		log.Info("Feed has no tickers to poll")
 	}
 	return out
+}
+
+// shownURL is a feed URL fit for a log line or an error: without the
+// password of its userinfo and its credential-looking query parameters
+// (upstream.RedactURL), or, when the URL came from url_file, only its
+// scheme and host: the operator declared the whole URL secret, and a token
+// in its path would survive RedactURL.
+func shownURL(raw string, secret bool) string {
+	if !secret {
+		return upstream.RedactURL(raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "<secret>"
+	}
+	return u.Scheme + "://" + u.Host + "/<secret>"
 }
 
 func durationOr(ds ...time.Duration) time.Duration {

@@ -49,12 +49,18 @@ type Source struct {
 	// live is the feed's latest state, for Health; nil before the first
 	// poll.
 	live atomic.Pointer[feedState]
+	// warnedCut is set once a body longer than maxItemsPerBody has been
+	// logged, so the warning comes once per feed, not every poll. Guarded
+	// by mu.
+	warnedCut bool
 }
 
 // target is one URL of a feed: the feed's URL, or one rendering of a
 // per_ticker template.
 type target struct {
 	url string
+	// shown is url fit for a log line or an error: without credentials.
+	shown string
 	// symbol is the ticker the URL was rendered for ("" for plain feeds).
 	symbol string
 }
@@ -187,7 +193,7 @@ func (s *Source) settle(fs *feedState, errs []error, retry *upstream.Error, retr
 		if fs.Retryable == 1 {
 			log = s.log.Warn // entering backoff; its growth is Debug
 		}
-		log("Backing off", zap.Duration("for", d), zap.Int("failures", fs.Retryable), zap.Error(retry))
+		log("Backing off", zap.Duration("for", d), zap.Int("failures", fs.Retryable), zap.NamedError("err", retry))
 	}
 }
 
@@ -247,28 +253,35 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		return nil, s.fail(t, &us, err)
 	}
 	m.items.WithLabelValues(name).Add(float64(len(items)))
+	items, quiet, ends := s.trim(t, us, items)
 	s.finish(items, t, now)
 	prime := !us.Primed && !s.svc.skipPriming
 	rec := recorder{
 		feed: name, now: now, prime: prime, matcher: s.svc.matcher,
 		window: s.svc.news.DedupWindow.D(), retention: s.svc.news.SeenRetention.D(), maxAge: s.svc.news.MaxItemAge.D(),
 	}
+	recQuiet := rec
+	recQuiet.prime = true
 	var out outcome
-	next := urlState{ETag: resp.etag, LastModified: resp.lastModified, BodyHash: hash, Primed: true, Touched: now}
+	next := urlState{ETag: resp.etag, LastModified: resp.lastModified, BodyHash: hash, Primed: true, Touched: now, Ends: ends}
 	// Batched with other feeds' writes; if bbolt runs the function again
 	// (another function of the batch failed), the first run was rolled
 	// back, so the second records the same.
 	err = st.Batch(func(tx *store.Tx) error {
-		o, err := rec.record(tx, items)
+		q, err := recQuiet.record(tx, items[:quiet])
 		if err != nil {
 			return err
 		}
-		out = o
+		o, err := rec.record(tx, items[quiet:])
+		if err != nil {
+			return err
+		}
+		out = o.add(q)
 		return putURLState(tx, name, t.url, next)
 	})
 	s.cacheURL(t.url, next, err)
 	if err != nil {
-		return nil, fmt.Errorf("%s: record items: %w", t.url, err)
+		return nil, fmt.Errorf("%s: record items: %w", t.shown, err)
 	}
 	m.fetches.WithLabelValues(name, resultOK).Inc()
 	s.recovered(t, &us)
@@ -290,13 +303,13 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		}
 	}
 	if prime {
-		s.log.Info("Primed feed", zap.String("source", t.url), zap.Int("items", out.primed))
+		s.log.Info("Primed feed", zap.String("url", t.shown), zap.Int("items", out.primed))
 	}
 	for i := range out.stories {
-		s.log.Debug("New story", zap.String("source", t.url), zap.String("story", out.stories[i].ID),
+		s.log.Debug("New story", zap.String("url", t.shown), zap.String("story", out.stories[i].ID),
 			zap.String("title", out.stories[i].Title), zap.Bool("matched", out.stories[i].Matched()))
 	}
-	s.log.Debug("Polled feed", zap.String("source", t.url), zap.Int("items", len(items)), zap.Int("new", len(out.stories)))
+	s.log.Debug("Polled feed", zap.String("url", t.shown), zap.Int("items", len(items)), zap.Int("new", len(out.stories)))
 	return out.stories, nil
 }
 
@@ -331,15 +344,15 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 	reason := ReasonOf(err)
 	m.fetches.WithLabelValues(name, resultError).Inc()
 	m.fetchErrors.WithLabelValues(name, reason).Inc()
-	err = fmt.Errorf("%s: %w", t.url, err)
+	err = fmt.Errorf("%s: %w", t.shown, err)
 	switch {
 	case reason == upstream.ReasonCanceled:
-		s.log.Debug("Feed fetch cancelled", zap.String("source", t.url))
+		s.log.Debug("Feed fetch cancelled", zap.String("url", t.shown))
 		return err
 	case reason != us.LastReason:
-		s.log.Warn("Feed fetch failed", zap.String("source", t.url), zap.Error(err))
+		s.log.Warn("Feed fetch failed", zap.String("url", t.shown), zap.NamedError("err", err))
 	default:
-		s.log.Debug("Feed fetch failed again", zap.String("source", t.url), zap.Error(err))
+		s.log.Debug("Feed fetch failed again", zap.String("url", t.shown), zap.NamedError("err", err))
 	}
 	us.LastReason, us.Touched = reason, s.svc.now()
 	next := *us
@@ -354,7 +367,7 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 // recovered logs the first success after a failure.
 func (s *Source) recovered(t target, us *urlState) {
 	if us.LastReason != "" {
-		s.log.Info("Feed recovered", zap.String("source", t.url))
+		s.log.Info("Feed recovered", zap.String("url", t.shown))
 		us.LastReason = ""
 	}
 }
@@ -367,5 +380,5 @@ func (svc *Service) parse(ctx context.Context, typ string, resp *fetchResponse) 
 		return nil, upstream.TransportError(ctx, ctx.Err())
 	}
 	defer func() { <-svc.parsing }()
-	return Parse(typ, resp.body, resp.contentType)
+	return parseAll(typ, resp.body, resp.contentType)
 }

@@ -51,6 +51,9 @@ type urlState struct {
 	// Touched is when the URL was last polled; state untouched for longer
 	// than news.seen_retention is pruned.
 	Touched time.Time `json:"touched,omitzero"`
+	// Ends is what the URL remembers of the ends of its last undated body
+	// longer than maxItemsPerBody (see Source.trim).
+	Ends bodyEnds `json:"ends,omitzero"`
 }
 
 func feedStateKey(feed string) []byte { return []byte(prefixFeedState + feed) }

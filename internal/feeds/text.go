@@ -8,18 +8,43 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
-// maxUnescapePasses bounds how often cleanText re-reads text that still
-// looks like markup. Two covers feeds that escape their HTML twice
-// (&amp;lt;b&amp;gt;, &amp;nbsp;); the third pass is slack for one more
-// layer, and the bound keeps hostile input from looping.
+// maxUnescapePasses bounds how often cleanText and cleanHTML re-read text
+// that still looks like markup. Two covers feeds that escape their HTML
+// twice (&amp;lt;b&amp;gt;, &amp;nbsp;); the third pass is slack for one
+// more layer, and the bound keeps hostile input from looping.
 const maxUnescapePasses = 3
 
-// cleanText turns a title or description as a feed delivers it (possibly
-// HTML, possibly escaped once more than it should be) into plain text:
-// tags removed, entities decoded, whitespace collapsed to single spaces.
+// cleanText turns a field that is text by declaration or by default (a
+// title, a publisher, an RSS description, a JSON Feed summary) into clean
+// text: entities decoded, whitespace collapsed to single spaces. Markup is
+// removed only when the text is plainly HTML (see looksLikeHTML), as feeds
+// that put HTML in their titles send it: a headline such as "x<y and y>z
+// rises" keeps its angle brackets, which every place that renders it
+// escapes (html/template on the status page, the Slack escaper).
 func cleanText(s string) string {
+	for i := 0; i < maxUnescapePasses && strings.ContainsAny(s, "<&"); i++ {
+		var next string
+		if looksLikeHTML(s) {
+			next = stripHTML(s)
+		} else {
+			next = html.UnescapeString(s)
+		}
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return collapseSpace(s)
+}
+
+// cleanHTML is cleanText for a field declared HTML (RSS content:encoded,
+// an Atom text construct of type html or xhtml, JSON Feed content_html,
+// EDGAR's summary): its markup is removed whatever it looks like, as a
+// browser would read it.
+func cleanHTML(s string) string {
 	for i := 0; i < maxUnescapePasses && strings.ContainsAny(s, "<&"); i++ {
 		next := stripHTML(s)
 		if next == s {
@@ -29,6 +54,49 @@ func cleanText(s string) string {
 	}
 	return collapseSpace(s)
 }
+
+// looksLikeHTML reports whether text not declared HTML plainly is HTML: it
+// holds the end tag of an HTML element (</b>, </p>), a void element (<br>,
+// <img ...>), or a start tag whose attributes have values (<a href="...">).
+// A lone "<b>" or "a<b and c>d" does not count: those are how plain text
+// uses angle brackets, and "<!channel>" (a comment to a tokenizer) is not
+// markup either.
+func looksLikeHTML(s string) bool {
+	if !strings.Contains(s, "<") {
+		return false
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return false
+		case html.EndTagToken:
+			if name, _ := z.TagName(); atom.Lookup(name) != 0 {
+				return true
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, more := z.TagName()
+			if atom.Lookup(name) == 0 {
+				continue
+			}
+			if voidTags[string(name)] {
+				return true
+			}
+			valued := more
+			for more {
+				var val []byte
+				_, val, more = z.TagAttr()
+				valued = valued && len(val) > 0
+			}
+			if valued {
+				return true
+			}
+		}
+	}
+}
+
+// voidTags are elements without an end tag that feeds put in text.
+var voidTags = map[string]bool{"br": true, "hr": true, "img": true, "wbr": true}
 
 // blockTags are elements whose boundaries separate words; inline elements
 // (b, i, a, span, font) do not, so "rare <b>earth</b>" keeps its space and

@@ -23,10 +23,35 @@ func TestCleanText(t *testing.T) {
 		{"<script>alert(1)</script>visible<style>p{}</style>", "visible"},
 		{"ctrl\x01chars\x7f", "ctrlchars"},
 		{"", ""},
+		// Plain text keeps its angle brackets: only text that is plainly
+		// HTML (an end tag, a void element, a tag with attribute values)
+		// loses its tags.
+		{"x<y and y>z rises", "x<y and y>z rises"},
+		{"x&lt;y and y&gt;z rises", "x<y and y>z rises"},
+		{"Use <b> for bold", "Use <b> for bold"},
+		{"a<b and c>d", "a<b and c>d"},
+		{"<a href=\"https://x.example/\">Lynas</a> ships", "Lynas ships"},
+		{"<!channel> rare earth", "<!channel> rare earth"},
 	}
 	for _, tt := range tests {
 		if got := cleanText(tt.in); got != tt.want {
 			t.Errorf("cleanText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestCleanHTML: a field declared HTML (RSS content:encoded, Atom
+// type="html", JSON Feed content_html, EDGAR's summary) is markup
+// whatever it looks like.
+func TestCleanHTML(t *testing.T) {
+	for in, want := range map[string]string{
+		"<p>Cerium <b>up</b></p>":   "Cerium up",
+		"x<y and y>z rises":         "xz rises",
+		"&lt;p&gt;One&lt;/p&gt;":    "One",
+		"Price &lt; $5 &amp; falls": "Price < $5 & falls",
+	} {
+		if got := cleanHTML(in); got != want {
+			t.Errorf("cleanHTML(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
