@@ -344,15 +344,19 @@ func (s *Source) fail(t target, us *urlState, err error) error {
 	reason := ReasonOf(err)
 	m.fetches.WithLabelValues(name, resultError).Inc()
 	m.fetchErrors.WithLabelValues(name, reason).Inc()
-	err = fmt.Errorf("%s: %w", t.shown, err)
+	// The log line names the URL once, in its own field; the error
+	// returned carries it for callers that print only the error.
 	switch {
 	case reason == upstream.ReasonCanceled:
 		s.log.Debug("Feed fetch cancelled", zap.String("url", t.shown))
-		return err
 	case reason != us.LastReason:
 		s.log.Warn("Feed fetch failed", zap.String("url", t.shown), zap.NamedError("err", err))
 	default:
 		s.log.Debug("Feed fetch failed again", zap.String("url", t.shown), zap.NamedError("err", err))
+	}
+	err = fmt.Errorf("%s: %w", t.shown, err)
+	if reason == upstream.ReasonCanceled {
+		return err
 	}
 	us.LastReason, us.Touched = reason, s.svc.now()
 	next := *us
