@@ -159,11 +159,12 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // each of clocktest.Instants.
 func TestStatusPageShowsTheDaemon(t *testing.T) {
 	for _, in := range clocktest.Instants(t, time.Now()) {
-		t.Run(in.Name, func(t *testing.T) { testStatusPage(t, clocktest.Clock(in.At)) })
+		t.Run(in.Name, func(t *testing.T) { testStatusPage(t, in) })
 	}
 }
 
-func testStatusPage(t *testing.T, now func() time.Time) {
+func testStatusPage(t *testing.T, in clocktest.Instant) {
+	now := clocktest.Clock(in.At)
 	h := newHarnessAt(t, goodConfig+`
 feeds:
   - name: broken
@@ -173,7 +174,7 @@ feeds:
 	h.waitReady()
 	waitUntil(t, "the first polls", func() bool {
 		_, body := h.get("/")
-		return strings.Contains(body, "58.41") && strings.Contains(body, "server_error")
+		return strings.Contains(body, "58.41") && strings.Contains(body, "HTTP 5xx server error")
 	})
 	code, body := h.get("/")
 	if code != http.StatusOK {
@@ -183,5 +184,11 @@ feeds:
 		if !strings.Contains(body, want) {
 			t.Errorf("status page lacks %q", want)
 		}
+	}
+	// The daemon's clock decides whether the page says the market is
+	// closed, and when it opens.
+	closed := strings.Contains(body, "The market is closed")
+	if want := in.Name != "mid-session"; closed != want && in.Name != "next-year" {
+		t.Errorf("at %s: the page says the market is closed: %v, want %v", in.Name, closed, want)
 	}
 }

@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
+	"maps"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/monitord/monitord/internal/schedule"
 	"github.com/monitord/monitord/internal/status"
 	"github.com/monitord/monitord/internal/tickers"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // quoteJob polls every symbol on quotes.schedule and hands the accepted
@@ -125,8 +129,51 @@ func (q *quoteJob) observe(res tickers.Result, err error) {
 	}
 	q.h.failures++
 	if err != nil {
-		q.h.lastError = quoteReason(err)
+		q.h.lastError = quoteCause(res, err)
 	}
+}
+
+// quoteCause is a failed poll's cause in words, for the status page: the
+// request failure behind a symbol's error (the first by symbol),
+// else the poll's own.
+func quoteCause(res tickers.Result, err error) string {
+	errs := []error{err}
+	for _, s := range slices.Sorted(maps.Keys(res.Errors)) {
+		errs = append(errs, res.Errors[s])
+	}
+	for _, e := range errs {
+		if re, ok := errors.AsType[*tickers.RequestError](e); ok {
+			return upstream.Describe(re.Reason, re.Status)
+		}
+	}
+	return upstream.Describe(quoteReason(err), 0)
+}
+
+// marketNote says why the watchlist may show no or old prices: the quotes
+// fail, or the market is not in its regular session (and when it opens).
+func (q *quoteJob) marketNote(now time.Time) string {
+	if h := q.health(); h.failures > 0 && h.lastError != "" {
+		return "Quotes are failing: " + h.lastError + "."
+	}
+	sess := q.poller.Session(now)
+	if sess == tickers.SessionRegular {
+		return ""
+	}
+	cal := q.poller.Calendar()
+	open := cal.NextOpen(now).In(cal.Location())
+	what := map[tickers.Session]string{tickers.SessionPre: "in its pre-market session",
+		tickers.SessionPost: "in its post-market session"}[sess]
+	if what == "" {
+		what = "closed"
+		if name, holiday := cal.Holiday(now); holiday {
+			what += " (" + name + ")"
+		}
+	}
+	note := "The market is " + what + "; the next regular session opens " + open.Format("Mon 2 Jan 15:04 MST")
+	if q.poller.MarketHoursOnly() && !q.poller.Pollable(sess) {
+		note += ", when quotes are polled again"
+	}
+	return note + "."
 }
 
 // rows is the watchlist for the status page, with today's prices from the

@@ -8,8 +8,10 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/feeds"
 	"github.com/monitord/monitord/internal/impact"
 	"github.com/monitord/monitord/internal/status"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // statusStories is how many matched stories the status page lists.
@@ -30,9 +32,14 @@ func (a *App) snapshot(ctx context.Context) (status.Snapshot, error) {
 
 	if q := gen.quotes; q != nil {
 		snap.Quotes = q.rows(now)
+		snap.MarketNote = q.marketNote(now)
 		h := q.health()
-		snap.Sources = append(snap.Sources, status.SourceRow{Name: config.QuotesSource, Kind: "quotes",
-			LastSuccess: h.lastSuccess, ConsecutiveFailures: h.failures, LastError: h.lastError, NextRun: next["quotes"]})
+		row := status.SourceRow{Name: config.QuotesSource, Kind: "quotes",
+			LastSuccess: h.lastSuccess, ConsecutiveFailures: h.failures, LastError: h.lastError, NextRun: next["quotes"]}
+		if q.poller.MarketHoursOnly() && !q.poller.Pollable(q.poller.Session(now)) {
+			row.Note = "market closed: not polled until it opens"
+		}
+		snap.Sources = append(snap.Sources, row)
 	}
 	if n := gen.news; n != nil {
 		for _, src := range n.service.Sources() {
@@ -41,12 +48,27 @@ func (a *App) snapshot(ctx context.Context) (status.Snapshot, error) {
 			if err != nil {
 				return snap, fmt.Errorf("feed %s health: %w", src.Name(), err)
 			}
-			row.LastSuccess, row.ConsecutiveFailures, row.LastError = h.LastSuccess, h.Failures, h.LastError
+			row.LastSuccess, row.ConsecutiveFailures = h.LastSuccess, h.Failures
+			if h.LastError != "" {
+				row.LastError = upstream.Describe(h.LastError, 0)
+			}
 			if !h.BackoffUntil.IsZero() {
 				row.LastError += fmt.Sprintf(" (backing off until %s)", h.BackoffUntil.In(now.Location()).Format("15:04"))
 			}
 			snap.Sources = append(snap.Sources, row)
 		}
+	}
+	for _, f := range gen.cfg.Feeds {
+		if why := f.DisabledReason(gen.cfg.Global); why != "" {
+			snap.Sources = append(snap.Sources, status.SourceRow{Name: f.Name, Kind: "feed", Disabled: why})
+		}
+	}
+	leads, err := feeds.Leads(a.store, now.Add(-7*24*time.Hour))
+	if err != nil {
+		return snap, fmt.Errorf("read leads: %w", err)
+	}
+	for _, l := range leads {
+		snap.Leads = append(snap.Leads, status.LeadRow{Feed: l.Feed, Stories: l.Stories, First: l.First, MedianLag: l.MedianLag})
 	}
 	for _, r := range a.alerts.Status() {
 		snap.Receivers = append(snap.Receivers, status.ReceiverRow{Name: r.Name, Integration: r.Integration,

@@ -159,6 +159,17 @@ func (f *Feed) IsEnabled(global Global) bool {
 	return true
 }
 
+// DisabledReason says why the feed does not poll, or "" when it does.
+func (f *Feed) DisabledReason(global Global) string {
+	switch {
+	case f.IsEnabled(global):
+		return ""
+	case f.Enabled != nil:
+		return "enabled: false"
+	}
+	return "SEC EDGAR requires a contact e-mail in the User-Agent: set global.user_agent"
+}
+
 // EffectiveUserAgent is the feed's User-Agent after defaults.
 func (f *Feed) EffectiveUserAgent(global Global) string {
 	if f.UserAgent != "" {

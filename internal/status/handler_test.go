@@ -118,7 +118,7 @@ func TestPageStructure(t *testing.T) {
 func TestEmptyStates(t *testing.T) {
 	doc := page(t, status.Snapshot{Now: clock()})
 	got := text(doc)
-	for _, want := range []string{"No quotes yet — the market may be closed.", "No matched stories yet.",
+	for _, want := range []string{"No tickers are watched.", "No matched stories yet.", "No matched story in the last seven days.",
 		"No sources configured.", "No alert receivers configured.", "starting: configuration not applied yet"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("empty page lacks %q:\n%s", want, got)

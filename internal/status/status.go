@@ -26,6 +26,10 @@ type Snapshot struct {
 	// Quotes are the watchlist in watchlist order, one row per ticker,
 	// including tickers without a quote yet (zero QuoteTime).
 	Quotes []QuoteRow
+	// MarketNote says why prices may be missing or old: the market is
+	// closed (and when it opens), or the quotes are failing (and why).
+	// Empty when the session runs and quotes come.
+	MarketNote string
 	// Stories are the recent matched stories; the page sorts them newest
 	// first.
 	Stories []StoryRow
@@ -33,6 +37,19 @@ type Snapshot struct {
 	Sources []SourceRow
 	// Receivers are the alert receivers.
 	Receivers []ReceiverRow
+	// Leads are how early each feed heard the matched stories of the last
+	// days: "who is first".
+	Leads []LeadRow
+}
+
+// LeadRow is how early one feed had the matched stories it carried.
+type LeadRow struct {
+	Feed string
+	// Stories is how many it carried, First how many it had first.
+	Stories, First int
+	// MedianLag is its median delay behind the first feed, over the
+	// stories it did not have first.
+	MedianLag time.Duration
 }
 
 // QuoteRow is one ticker of the watchlist.
@@ -115,9 +132,13 @@ type SourceRow struct {
 	// ConsecutiveFailures counts the failed polls since the last success;
 	// a source with any is flagged as failing.
 	ConsecutiveFailures int
-	// LastError is the reason of the last failure ("HTTP 503", "timeout"),
-	// never a URL: URLs may carry credentials.
+	// LastError is the cause of the last failure in words ("DNS lookup
+	// failed", "connection refused", "HTTP 503 Service Unavailable"), never
+	// a URL: URLs may carry credentials.
 	LastError string
+	// Note says why a source that is not failing has no success yet
+	// ("market closed"); Disabled why it does not poll at all.
+	Note, Disabled string
 	// NextRun is when the source is polled next; zero if not scheduled.
 	NextRun time.Time
 }

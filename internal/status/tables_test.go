@@ -141,3 +141,38 @@ func TestNeverSucceededSource(t *testing.T) {
 		t.Errorf("got %q, want %q", cells[0], want)
 	}
 }
+
+// TestFirstMinutes covers the page before anything has worked: why there
+// are no prices, a source never polled successfully (not "ok"), a feed
+// disabled and why, and a failure's cause in words.
+func TestFirstMinutes(t *testing.T) {
+	snap := status.Snapshot{Now: clock(), Ready: true,
+		Quotes:     []status.QuoteRow{{Symbol: "MP", Name: "MP Materials"}},
+		MarketNote: "The market is closed; the next regular session opens Mon 7 Dec 09:30 EST, and quotes are polled then.",
+		Sources: []status.SourceRow{
+			{Name: "quotes", Kind: "quotes", Note: "market closed", NextRun: clock().Add(time.Minute)},
+			{Name: "edgar-8k", Kind: "feed", Disabled: "SEC EDGAR requires a contact e-mail in the User-Agent: set global.user_agent"},
+			{Name: "desk", Kind: "feed", ConsecutiveFailures: 2, LastError: "connection refused"},
+		},
+		Leads: []status.LeadRow{{Feed: "wire", Stories: 3, First: 2, MedianLag: 90 * time.Second}, {Feed: "desk", Stories: 1, First: 1}},
+	}
+	doc := page(t, snap)
+	if got := text(findAll(doc, "p", func(n *html.Node) bool { return attr(n, "id") == "market-note" })[0]); !strings.Contains(got, "next regular session opens Mon 7 Dec 09:30 EST") {
+		t.Errorf("market note: %q", got)
+	}
+	_, cells := rows(t, doc, "source-table")
+	want := [][]string{
+		{"quotes", "quotes", "waiting", "never", "0", "market closed", "in 1m"},
+		{"edgar-8k", "feed", "disabled", "never", "0", "SEC EDGAR requires a contact e-mail in the User-Agent: set global.user_agent", "—"},
+		{"desk", "feed", "failing", "never", "2", "connection refused", "—"},
+	}
+	for i := range want {
+		if !slices.Equal(cells[i], want[i]) {
+			t.Errorf("source %d: got %q, want %q", i, cells[i], want[i])
+		}
+	}
+	_, cells = rows(t, doc, "lead-table")
+	if want := [][]string{{"wire", "3", "2", "+1m"}, {"desk", "1", "1", "—"}}; !slices.EqualFunc(cells, want, slices.Equal) {
+		t.Errorf("who is first: got %q, want %q", cells, want)
+	}
+}

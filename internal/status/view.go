@@ -22,11 +22,13 @@ type view struct {
 	EventsPath  string
 	Stylesheet  string
 
-	Quotes    []quoteView
-	Stories   []storyView
-	Horizons  []string
-	Sources   []sourceView
-	Receivers []receiverView
+	Quotes     []quoteView
+	MarketNote string
+	Stories    []storyView
+	Horizons   []string
+	Sources    []sourceView
+	Receivers  []receiverView
+	Leads      []leadView
 
 	Stale, FailingSources, FailingReceivers int
 }
@@ -69,9 +71,18 @@ type impactLine struct {
 
 type sourceView struct {
 	Name, Kind, LastError string
-	LastSuccess, NextRun  stamp
-	Failures              int
-	Failing               bool
+	// State is ok, failing, waiting (no success yet) or disabled; Note
+	// says why when it is not ok.
+	State, Note          string
+	LastSuccess, NextRun stamp
+	Failures             int
+	Failing              bool
+}
+
+type leadView struct {
+	Feed           string
+	Stories, First int
+	MedianLag      string
 }
 
 type receiverView struct {
@@ -97,6 +108,7 @@ func newView(snap Snapshot, opts Options) view {
 		EventsPath:  EventsPath,
 		Stylesheet:  StylesheetPath,
 	}
+	v.MarketNote = snap.MarketNote
 	for _, q := range snap.Quotes {
 		v.Quotes = append(v.Quotes, quoteView{
 			Symbol: q.Symbol, Name: q.Name, Price: price(q.Price), Volume: volume(q.Volume),
@@ -116,7 +128,18 @@ func newView(snap Snapshot, opts Options) view {
 	}
 	for _, s := range snap.Sources {
 		sv := sourceView{Name: s.Name, Kind: s.Kind, LastError: s.LastError, Failures: s.ConsecutiveFailures,
-			Failing: s.ConsecutiveFailures > 0, LastSuccess: ago(s.LastSuccess, now), NextRun: until(s.NextRun, now)}
+			Failing: s.ConsecutiveFailures > 0, LastSuccess: ago(s.LastSuccess, now), NextRun: until(s.NextRun, now),
+			State: "ok", Note: s.Note}
+		switch {
+		case s.Disabled != "":
+			sv.State, sv.Note = "disabled", s.Disabled
+		case sv.Failing:
+			sv.State = "failing"
+		case s.LastSuccess.IsZero():
+			// Never succeeded is not ok: it may never have been asked.
+			sv.State = "waiting"
+			sv.Note = cmp.Or(sv.Note, "not polled successfully yet")
+		}
 		if s.LastSuccess.IsZero() {
 			sv.LastSuccess.Text = "never"
 		}
@@ -124,6 +147,13 @@ func newView(snap Snapshot, opts Options) view {
 			v.FailingSources++
 		}
 		v.Sources = append(v.Sources, sv)
+	}
+	for _, l := range snap.Leads {
+		lv := leadView{Feed: l.Feed, Stories: l.Stories, First: l.First, MedianLag: "—"}
+		if l.First < l.Stories {
+			lv.MedianLag = "+" + duration(l.MedianLag)
+		}
+		v.Leads = append(v.Leads, lv)
 	}
 	for _, r := range snap.Receivers {
 		rv := receiverView{Name: r.Name, Integration: r.Integration, QueueDepth: r.QueueDepth,

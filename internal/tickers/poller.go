@@ -154,6 +154,14 @@ func (p *Poller) seed() error {
 // Symbols returns the polled symbols: the watchlist, then the benchmark.
 func (p *Poller) Symbols() []string { return slices.Clone(p.symbols) }
 
+// MarketHoursOnly reports whether polls skip outside the session
+// (quotes.market_hours_only).
+func (p *Poller) MarketHoursOnly() bool { return p.cfg.MarketHoursOnly }
+
+// Pollable reports whether a poll in session sess asks the upstream under
+// quotes.market_hours_only and quotes.extended_hours.
+func (p *Poller) Pollable(sess Session) bool { return p.pollable(sess) }
+
 // Calendar returns the exchange calendar the poller follows.
 func (p *Poller) Calendar() *Calendar { return p.cal }
 

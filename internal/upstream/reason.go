@@ -229,6 +229,22 @@ func Describe(reason string, status int) string {
 	case ReasonConsent:
 		return "consent page"
 	}
+	if status == 0 {
+		switch reason {
+		case ReasonRateLimited:
+			status = http.StatusTooManyRequests
+		case ReasonUnauthorized:
+			status = http.StatusUnauthorized
+		case ReasonForbidden:
+			status = http.StatusForbidden
+		case ReasonNotFound:
+			status = http.StatusNotFound
+		case ReasonServerError:
+			return "HTTP 5xx server error"
+		case ReasonClientError:
+			return "HTTP 4xx client error"
+		}
+	}
 	if status != 0 {
 		if t := http.StatusText(status); t != "" {
 			return fmt.Sprintf("HTTP %d %s", status, t)
