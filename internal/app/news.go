@@ -16,8 +16,11 @@ import (
 // stories to the rest of the pipeline.
 type newsJobs struct {
 	service *feeds.Service
-	// onStories receives each poll's new stories (rules, impact).
-	onStories func(ctx context.Context, source string, stories []feeds.Story, err error)
+	// onStories receives each URL's new stories as soon as they are
+	// recorded (rules, impact); onPolled each poll's outcome (source
+	// health).
+	onStories func(ctx context.Context, source string, stories []feeds.Story)
+	onPolled  func(ctx context.Context, source string, err error)
 
 	// seen collects the stories of the single poll of `monitord once`,
 	// which prints them; the daemon keeps none (collect is false), so
@@ -59,14 +62,18 @@ func (a *App) buildNews(cfg *config.Config, gen *generation) error {
 }
 
 func (n *newsJobs) poll(ctx context.Context, src *feeds.Source) error {
-	stories, err := src.Poll(ctx)
-	if a := n.onStories; a != nil {
-		a(ctx, src.Name(), stories, err)
-	}
-	if n.collect && len(stories) > 0 {
-		n.mu.Lock()
-		n.seen = append(n.seen, stories...)
-		n.mu.Unlock()
+	err := src.PollStream(ctx, func(ctx context.Context, stories []feeds.Story) {
+		if a := n.onStories; a != nil {
+			a(ctx, src.Name(), stories)
+		}
+		if n.collect {
+			n.mu.Lock()
+			n.seen = append(n.seen, stories...)
+			n.mu.Unlock()
+		}
+	})
+	if a := n.onPolled; a != nil {
+		a(ctx, src.Name(), err)
 	}
 	if errors.Is(err, feeds.ErrSkipped) {
 		return nil // backing off: counted by the feed, not a failed run

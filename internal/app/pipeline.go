@@ -59,6 +59,7 @@ func (a *App) buildPipeline(cfg *config.Config, gen *generation) error {
 	p.pipe = pipe
 	gen.quotes.onQuotes = p.onQuotes
 	gen.news.onStories = p.onStories
+	gen.news.onPolled = p.onPolled
 	gen.jobs = append(gen.jobs, schedule.Job{
 		Name: "tick",
 		Spec: "@every 1m",
@@ -93,7 +94,19 @@ func (p *polls) onQuotes(ctx context.Context, res tickers.Result, pollErr error)
 	}
 }
 
-func (p *polls) onStories(ctx context.Context, source string, stories []feeds.Story, pollErr error) {
+// onStories evaluates the new stories of one URL of a feed, as soon as
+// the feed recorded them.
+func (p *polls) onStories(ctx context.Context, source string, stories []feeds.Story) {
+	if ctx.Err() != nil {
+		return // cancelled: the stories stay pending for redeliver
+	}
+	if err := p.pipe.OnStories(ctx, stories); err != nil {
+		p.log.Error("Evaluating stories failed", zap.String("feed", source), zap.NamedError("err", err))
+	}
+}
+
+// onPolled records a feed poll's outcome for source-health rules.
+func (p *polls) onPolled(ctx context.Context, source string, pollErr error) {
 	if errors.Is(pollErr, feeds.ErrSkipped) || ctx.Err() != nil {
 		return // backing off, or cancelled: neither a success nor a new failure
 	}
@@ -103,9 +116,6 @@ func (p *polls) onStories(ctx context.Context, source string, stories []feeds.St
 	}
 	if err := p.pipe.ObserveSource(source, pollErr == nil, reason, p.now()); err != nil {
 		p.log.Error("Recording feed health failed", zap.String("feed", source), zap.NamedError("err", err))
-	}
-	if err := p.pipe.OnStories(ctx, stories); err != nil {
-		p.log.Error("Evaluating stories failed", zap.String("feed", source), zap.NamedError("err", err))
 	}
 }
 

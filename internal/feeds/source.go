@@ -82,66 +82,91 @@ func (s *Source) Timeout() time.Duration {
 // Poll fetches every URL of the feed once and returns the stories that are
 // new: not seen before from any source, not older than news.max_item_age,
 // and not from a URL's first (priming) poll. Matched and unmatched stories
-// are both returned, oldest first; Story.Matched tells them apart.
+// are both returned, oldest first; Story.Matched tells them apart. It is
+// PollStream with the stories collected, for callers that want them at
+// the end (`monitord once`, tests).
+func (s *Source) Poll(ctx context.Context) ([]Story, error) {
+	var all []Story
+	err := s.PollStream(ctx, func(_ context.Context, stories []Story) { all = append(all, stories...) })
+	slices.SortStableFunc(all, func(a, b Story) int { return a.Published.Compare(b.Published) })
+	return all, err
+}
+
+// PollStream fetches every URL of the feed once and hands each URL's new
+// stories (as Poll defines them, oldest first) to emit as soon as that URL
+// is parsed and recorded, so a story found on the second of two thousand
+// per-ticker URLs reaches the rules without waiting for the round to end.
+// emit runs on the polling goroutine, one URL at a time.
 //
 // A matched story stays pending until the caller marks it Handled, so a
 // crash before the story was evaluated does not lose it (see Unhandled).
 //
-// A URL that fails does not stop the others, except after a 429 or 5xx,
-// when the feed stops asking and backs off (later polls return nothing
-// until the backoff passes; each skip is counted). Poll then returns the
-// stories it found together with an error joining the failures, each an
-// *Error carrying a reason. Failures are already counted and logged (a
-// warning only when a URL's reason changes), so callers need not log them
-// again above Debug.
-func (s *Source) Poll(ctx context.Context) ([]Story, error) {
+// A URL that fails does not stop the others. After a 429 or 5xx the URLs
+// of the same host are not asked for the rest of the round (a 429 also
+// pauses the host for every caller), the URLs of other hosts are, and the
+// feed backs off: later polls return nothing until the backoff passes,
+// each skip counted. The error joins the failures, each an
+// *upstream.Error carrying a reason; it is ErrSkipped when nothing was
+// asked. Failures are already counted and logged (a warning only when a
+// URL's reason changes), so callers need not log them again above Debug.
+func (s *Source) PollStream(ctx context.Context, emit func(ctx context.Context, stories []Story)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name, m := s.feed.Name, s.svc.metrics
 	fs, err := s.loadState()
 	if err != nil {
-		return nil, fmt.Errorf("feed %q: load state: %w", name, err)
+		return fmt.Errorf("feed %q: load state: %w", name, err)
 	}
 	if now := s.svc.now(); now.Before(fs.BackoffUntil) {
 		m.pollSkips.WithLabelValues(name, skipBackoff).Inc()
 		s.log.Debug("Skipping poll during backoff", zap.Time("until", fs.BackoffUntil))
-		return nil, ErrSkipped
+		return ErrSkipped
 	}
 
 	var (
-		stories []Story
-		errs    []error
-		// retry is the 429 or 5xx that stopped the poll, at retryURL;
-		// paused is set when a URL's host was paused for every caller.
+		errs []error
+		// retry is the 429 or 5xx that makes the feed back off, at
+		// retryURL; stopped are the hosts not asked again this round.
 		retry    *upstream.Error
 		retryURL string
-		paused   bool
+		stopped  = map[string]bool{}
+		asked    bool
 	)
 	for _, t := range s.targets {
-		got, err := s.pollURL(ctx, t)
-		stories = append(stories, got...)
-		if err == nil {
-			continue
-		}
-		if errors.Is(err, upstream.ErrBackingOff) {
-			paused = true
-			break
-		}
-		errs = append(errs, err)
-		if e := upstream.AsError(err); e != nil && e.Throttled() {
-			retry, retryURL = e, t.url
-			break
-		}
 		if ctx.Err() != nil {
 			break
 		}
+		host := upstream.Key(t.url)
+		if stopped[host] {
+			continue
+		}
+		got, err := s.pollURL(ctx, t)
+		if len(got) > 0 {
+			slices.SortStableFunc(got, func(a, b Story) int { return a.Published.Compare(b.Published) })
+			emit(ctx, got)
+		}
+		if errors.Is(err, upstream.ErrBackingOff) {
+			stopped[host] = true // paused for every caller: not asked, not failed
+			continue
+		}
+		asked = true
+		if err == nil {
+			continue
+		}
+		errs = append(errs, err)
+		if e := upstream.AsError(err); e != nil && e.Throttled() {
+			stopped[host] = true
+			if retry == nil {
+				retry, retryURL = e, t.url
+			}
+		}
 	}
-	if paused && len(errs) == 0 && len(stories) == 0 {
-		// Nothing was asked of this feed's host: neither a success nor
-		// a failure of the feed.
+	if !asked {
+		// Every host of this feed is paused: neither a success nor a
+		// failure of the feed.
 		m.pollSkips.WithLabelValues(name, skipHostBackoff).Inc()
 		s.log.Debug("Skipping poll: the host is backing off")
-		return nil, ErrSkipped
+		return ErrSkipped
 	}
 	s.settle(&fs, errs, retry, retryURL, errors.Is(ctx.Err(), context.Canceled))
 	if err := s.saveState(fs); err != nil {
@@ -152,11 +177,10 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 		m.lastSuccess.WithLabelValues(name).Set(float64(fs.LastSuccess.UnixNano()) / 1e9)
 	}
 	s.svc.maybePrune()
-	slices.SortStableFunc(stories, func(a, b Story) int { return a.Published.Compare(b.Published) })
 	if err := errors.Join(errs...); err != nil {
-		return stories, fmt.Errorf("feed %q: %w", name, err)
+		return fmt.Errorf("feed %q: %w", name, err)
 	}
-	return stories, nil
+	return nil
 }
 
 // feedBackoff is how a feed backs off after consecutive 429s and 5xx: from

@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -214,5 +215,48 @@ feeds:
 	}
 	if h.feedState("per").BackoffUntil.IsZero() {
 		t.Error("no backoff after a 503")
+	}
+}
+
+// TestPollStreamHandsOnEachURL: a per-ticker feed hands each URL's new
+// stories on as soon as that URL is recorded, before the next URL is
+// asked, instead of at the end of the round.
+func TestPollStreamHandsOnEachURL(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.config(`
+feeds:
+  - name: per-ticker
+    url: "{{srv}}/t/{{.Symbol}}"
+    per_ticker: true
+`)
+	src := h.source(h.service(cfg), "per-ticker")
+	symbols := []string{"MP", "TMQ", "UURAF", "LYSCF"}
+	for _, s := range symbols {
+		h.server.set("/t/"+s, reply{body: emptyRSS})
+	}
+	h.poll(src) // primes every URL
+	h.clock.Advance(time.Minute)
+	asked := len(h.server.recorded())
+	for _, s := range symbols {
+		h.server.set("/t/"+s, reply{body: rssBody([3]string{"n" + s, "Neodymium output rises at plant " + s, "Wed, 26 Aug 2026 14:50:00 GMT"})})
+	}
+	var got []string
+	err := src.PollStream(context.Background(), func(_ context.Context, stories []Story) {
+		// When a URL's stories arrive, only that URL of the round has
+		// been asked.
+		requests := len(h.server.recorded()) - asked
+		for _, st := range stories {
+			got = append(got, fmt.Sprintf("%s after %d requests", st.Title, requests))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i, s := range symbols {
+		want = append(want, fmt.Sprintf("Neodymium output rises at plant %s after %d requests", s, i+1))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stories as handed on (-want +got):\n%s", diff)
 	}
 }

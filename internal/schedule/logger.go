@@ -10,17 +10,22 @@ import (
 // events cron's wrappers report: "skip" from SkipIfStillRunning and "panic"
 // from Recover.
 type cronLogger struct {
-	log     *zap.Logger
-	onSkip  func()
+	log *zap.Logger
+	// onSkip counts a skipped tick and reports whether it is the first of
+	// the run in progress: a round that outlives its interval (a
+	// per-ticker feed over thousands of symbols) is said once, not at
+	// every tick.
+	onSkip  func() (first bool)
 	onPanic func()
 }
 
 func (l cronLogger) Info(msg string, kv ...any) {
 	if msg == "skip" {
-		if l.onSkip != nil {
-			l.onSkip()
+		if l.onSkip == nil || l.onSkip() {
+			l.log.Info("Job outlives its schedule; its next runs are skipped until it ends")
+		} else {
+			l.log.Debug("Job still running, skipping this run")
 		}
-		l.log.Warn("Job still running, skipping this run")
 		return
 	}
 	l.log.Debug("Cron: "+msg, fields(kv)...)

@@ -48,6 +48,9 @@ type slot struct {
 	name    string
 	job     atomic.Pointer[Job]
 	wrapped cron.Job
+	// overran is set by the first tick skipped during a run, and cleared
+	// when the run ends.
+	overran atomic.Bool
 }
 
 // Scheduler owns the cron instance and every run it starts.
@@ -175,7 +178,10 @@ func (s *Scheduler) newSlot(name string) *slot {
 	sl := &slot{name: name}
 	jl := cronLogger{
 		log:    s.log.With(zap.String("job", name)),
-		onSkip: func() { s.metrics.skips.WithLabelValues(name).Inc() },
+		onSkip: func() bool {
+			s.metrics.skips.WithLabelValues(name).Inc()
+			return !sl.overran.Swap(true)
+		},
 	}
 	sl.wrapped = cron.NewChain(cron.Recover(jl), cron.SkipIfStillRunning(jl)).
 		Then(cron.FuncJob(func() { s.run(sl) }))
@@ -189,6 +195,11 @@ func (s *Scheduler) run(sl *slot) {
 		return
 	}
 	defer s.end(j.Name)
+	defer func() {
+		if sl.overran.Swap(false) {
+			s.log.Info("Job ended after outliving its schedule", zap.String("job", j.Name))
+		}
+	}()
 	ctx, cancel := context.WithTimeout(s.root, j.Timeout)
 	defer cancel()
 	start := s.now()

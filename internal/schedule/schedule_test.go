@@ -64,7 +64,8 @@ func TestImmediateRunAndResults(t *testing.T) {
 }
 
 func TestOverrunIsSkippedAndCounted(t *testing.T) {
-	s, _ := newTest(t)
+	core, logs := observer.New(zap.DebugLevel)
+	s := New(zap.New(core), NewMetrics(prometheus.NewRegistry()))
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
 	job := Job{Name: "poll", Spec: "@every 1h", Timeout: time.Minute, Immediate: true, Run: func(ctx context.Context) error {
@@ -93,6 +94,13 @@ func TestOverrunIsSkippedAndCounted(t *testing.T) {
 	close(release)
 	waitFor(t, "the run to finish", func() bool { return runs(s, "poll", "success") == 1 })
 	s.Stop(time.Second)
+	// The overrun is said once, at Info; the further skips at Debug.
+	if n := logs.FilterMessage("Job outlives its schedule; its next runs are skipped until it ends").Len(); n != 1 {
+		t.Errorf("overrun reported %d times, want once", n)
+	}
+	if n := logs.FilterMessage("Job still running, skipping this run").FilterLevelExact(zap.DebugLevel).Len(); n != 2 {
+		t.Errorf("%d skips at Debug, want 2", n)
+	}
 	if len(started) != 0 {
 		t.Errorf("got %d extra runs, want none", len(started))
 	}
