@@ -67,7 +67,6 @@ func (ps *problems) add(path, format string, args ...any) {
 	ps.list = append(ps.list, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (ps *problems) empty() bool { return len(ps.list) == 0 }
 
 // sortProblems orders problems as they stand in the file.
 func sortProblems(ps []Problem) []Problem {

@@ -177,7 +177,7 @@ func (s *Scheduler) rootDone() bool {
 func (s *Scheduler) newSlot(name string) *slot {
 	sl := &slot{name: name}
 	jl := cronLogger{
-		log:    s.log.With(zap.String("job", name)),
+		log: s.log.With(zap.String("job", name)),
 		onSkip: func() bool {
 			s.metrics.skips.WithLabelValues(name).Inc()
 			return !sl.overran.Swap(true)
