@@ -67,7 +67,6 @@ func (ps *problems) add(path, format string, args ...any) {
 	ps.list = append(ps.list, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-
 // sortProblems orders problems as they stand in the file.
 func sortProblems(ps []Problem) []Problem {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
