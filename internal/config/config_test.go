@@ -55,7 +55,7 @@ func TestBadConfigs(t *testing.T) {
 			`line 12: quotes.yahoo.batch_size: must be between 1 and 50, got 120`,
 			`line 15: feeds[0].url: must be an absolute http or https URL, got "/rss/news.xml"`,
 			`line 16: feeds[1].name: feed "wire" is defined twice`,
-			`line 17: feeds[1].url: is a template but per_ticker is not set`,
+			`line 17: feeds[1].url: is a template but neither per_ticker nor batch_size is set`,
 			`line 19: feeds[2].url: bad template: unknown field .Sym (use {{.Symbol}}, {{.CIK}} or {{.Name}})`,
 			`line 21: feeds[2].schedule: "CRON_TZ=America/New_York" has a time zone but no schedule`,
 			`line 23: feeds[3].type: unknown feed type "atom" (want rss, yahoo_search, edgar or globenewswire)`,
@@ -84,7 +84,7 @@ func TestBadConfigs(t *testing.T) {
 			`line 4: feeds[0]: set url or url_file, not both`,
 			`line 8: feeds[1].url_file: cannot read secret file "testdata/no-such-feed-url.txt": no such file or directory`,
 			`line 10: feeds[2].url_file: must hold an absolute http or https URL (value not shown: it is secret)`,
-			`line 12: feeds[3].url_file: is a template but per_ticker is not set`,
+			`line 12: feeds[3].url_file: is a template but neither per_ticker nor batch_size is set`,
 			`line 14: feeds[4].url: must be an absolute http or https URL, got "ftp://reader:xxxxx@feeds.example.com/rss"`,
 		}},
 		{"bad_env.bad.yml", []string{
@@ -101,6 +101,12 @@ func TestBadConfigs(t *testing.T) {
 		{"bad_sources.bad.yml", []string{
 			`line 2: feeds[0].name: "quotes" is the quote poller's name as a source; choose another`,
 			`line 7: rules[0].sources[0]: source "yahoo" is neither a feed nor "quotes" (the quote poller)`,
+		}},
+		{"bad_batch.bad.yml", []string{
+			`line 7: feeds[0].batch_size: set per_ticker or batch_size, not both`,
+			`line 9: feeds[1].url: a batch_size feed's URL must use {{.Symbols}}, {{.Names}} or {{.CIKs}}, e.g. {{join .Symbols ","}}`,
+			`line 13: feeds[2].batch_size: must be positive, got -1`,
+			`line 15: feeds[3].url: bad template: unknown field .Tickers (use {{.Symbols}}, {{.Names}} or {{.CIKs}})`,
 		}},
 		{"bad_providers.bad.yml", []string{
 			`line 4: quotes.providers[1]: unknown provider "bloomberg" (want one of yahoo, yahoo_chart, finnhub)`,

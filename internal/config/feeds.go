@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -87,6 +88,16 @@ type Feed struct {
 	// URL of such a feed is never shown, only the file's name.
 	URLFile   string `yaml:"url_file,omitempty"`
 	PerTicker bool   `yaml:"per_ticker"`
+	// BatchSize renders the URL once per chunk of this many tickers from
+	// a Go template over {{.Symbols}}, {{.Names}} and {{.CIKs}} (lists,
+	// values query-escaped; {{join .Symbols ","}}), for upstreams that
+	// take many tickers in one request. Not with per_ticker.
+	BatchSize int `yaml:"batch_size"`
+	// OnlyWatchlist keeps only items about a watched ticker (by CIK for
+	// EDGAR filings, by the source's ticker tags or the watchlist's names
+	// and aliases otherwise): for market-wide feeds such as EDGAR's latest
+	// filings.
+	OnlyWatchlist bool `yaml:"only_watchlist"`
 	// Tickers limits a per_ticker feed to these symbols, and tags every
 	// item of a plain feed with them.
 	Tickers []string `yaml:"tickers"`
@@ -118,29 +129,53 @@ func (f Feed) MarshalYAML() (any, error) {
 	return p, nil
 }
 
-// TemplateData is what a per_ticker URL template sees.
+// TemplateData is what a per_ticker or batch_size URL template sees; every
+// value is query-escaped, so names with spaces make valid URLs.
 type TemplateData struct {
+	// Symbol, CIK and Name are the ticker of a per_ticker URL.
 	Symbol, CIK, Name string
+	// Symbols, Names and CIKs are the tickers of a batch_size URL's
+	// chunk (CIKs only of those that have one).
+	Symbols, Names, CIKs []string
 }
 
-// RenderURL renders a feed URL template for one ticker, query-escaping the
-// values so names with spaces make valid URLs.
+// templateFuncs are the functions a URL template may call.
+var templateFuncs = template.FuncMap{"join": strings.Join}
+
+// RenderURL renders a per_ticker feed URL template for one ticker.
 func RenderURL(tmpl string, t Ticker) (string, error) {
-	tp, err := template.New("url").Option("missingkey=error").Parse(tmpl)
+	return renderURL(tmpl, TemplateData{Symbol: url.QueryEscape(t.Symbol), CIK: url.QueryEscape(t.CIK),
+		Name: url.QueryEscape(t.Name)})
+}
+
+// RenderBatchURL renders a batch_size feed URL template for a chunk of
+// tickers.
+func RenderBatchURL(tmpl string, chunk []Ticker) (string, error) {
+	var d TemplateData
+	for _, t := range chunk {
+		d.Symbols = append(d.Symbols, url.QueryEscape(t.Symbol))
+		d.Names = append(d.Names, url.QueryEscape(cmp.Or(t.Name, t.Symbol)))
+		if t.CIK != "" {
+			d.CIKs = append(d.CIKs, url.QueryEscape(t.CIK))
+		}
+	}
+	return renderURL(tmpl, d)
+}
+
+func renderURL(tmpl string, data TemplateData) (string, error) {
+	tp, err := template.New("url").Option("missingkey=error").Funcs(templateFuncs).Parse(tmpl)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	data := TemplateData{
-		Symbol: url.QueryEscape(t.Symbol),
-		CIK:    url.QueryEscape(t.CIK),
-		Name:   url.QueryEscape(t.Name),
-	}
 	if err := tp.Execute(&b, data); err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
+
+// Batched reports whether the feed renders its URL per chunk of tickers.
+func (f *Feed) Batched() bool { return f.BatchSize > 0 }
 
 var reContact = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
 
@@ -238,9 +273,18 @@ func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]boo
 		if f.MaxBodySize < 1024 {
 			ps.add(p+".max_body_size", "must be at least 1KiB")
 		}
-		if f.URLFile != "" {
+		switch {
+		case f.BatchSize < 0:
+			ps.add(p+".batch_size", "must be positive, got %d", f.BatchSize)
+		case f.BatchSize > 0 && f.PerTicker:
+			ps.add(p+".batch_size", "set per_ticker or batch_size, not both")
+		}
+		switch {
+		case f.BatchSize < 0:
+			// The URL cannot be judged without a chunk size.
+		case f.URLFile != "":
 			v.feedURLFile(p, f, c.Tickers)
-		} else {
+		default:
 			validateFeedURL(ps, p+".url", f, c.Tickers, checkHTTPURL)
 		}
 		v.httpConfig(p+".http_config", f.HTTPConfig)
@@ -284,9 +328,13 @@ func (v *validator) feedURLFile(p string, f *Feed, tickers []Ticker) {
 // validateFeedURL checks f.URL, given at path (url or url_file), with
 // check, which says what is wrong with a rendered URL.
 func validateFeedURL(ps *problems, path string, f *Feed, tickers []Ticker, check func(string) string) {
+	if f.Batched() {
+		validateBatchURL(ps, path, f, tickers, check)
+		return
+	}
 	if !f.PerTicker {
 		if strings.Contains(f.URL, "{{") {
-			ps.add(path, "is a template but per_ticker is not set")
+			ps.add(path, "is a template but neither per_ticker nor batch_size is set")
 			return
 		}
 		if m := check(f.URL); m != "" {
@@ -316,6 +364,35 @@ func validateFeedURL(ps *problems, path string, f *Feed, tickers []Ticker, check
 	}
 	if f.Type == FeedEDGAR && !strings.Contains(f.URL, ".CIK") {
 		ps.add(path, "a per_ticker edgar feed must use {{.CIK}}")
+	}
+}
+
+// validateBatchURL checks a batch_size feed's URL template by rendering it
+// for a sample chunk.
+func validateBatchURL(ps *problems, path string, f *Feed, tickers []Ticker, check func(string) string) {
+	if f.URL == "" {
+		ps.add(path, "is required")
+		return
+	}
+	if !strings.Contains(f.URL, ".Symbols") && !strings.Contains(f.URL, ".Names") && !strings.Contains(f.URL, ".CIKs") {
+		ps.add(path, "a batch_size feed's URL must use {{.Symbols}}, {{.Names}} or {{.CIKs}}, e.g. {{join .Symbols \",\"}}")
+		return
+	}
+	sample := []Ticker{{Symbol: "MP", CIK: "0001801368", Name: "MP Materials"}, {Symbol: "TMQ", CIK: "0001543418", Name: "Trilogy Metals"}}
+	if len(tickers) > 0 {
+		sample = tickers[:min(len(tickers), f.BatchSize)]
+	}
+	u, err := RenderBatchURL(f.URL, sample)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "template: url:")
+		if m := reBadField.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("unknown field .%s (use {{.Symbols}}, {{.Names}} or {{.CIKs}})", m[1])
+		}
+		ps.add(path, "bad template: %s", msg)
+		return
+	}
+	if m := check(u); m != "" {
+		ps.add(path, "renders to a bad URL: %s", m)
 	}
 }
 

@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -304,4 +306,39 @@ func histogramSum(t *testing.T, h *prometheus.HistogramVec, feed string) float64
 		t.Fatal(err)
 	}
 	return m.GetHistogram().GetSampleSum()
+}
+
+// TestLatestFilingsFilteredByWatchlist: EDGAR's market-wide latest filings
+// (one request for every filer) with only_watchlist keep the filings of
+// watched CIKs, an 8-K/A among them, and drop the rest, counted.
+func TestLatestFilingsFilteredByWatchlist(t *testing.T) {
+	h := newHarness(t)
+	target, _ := url.Parse(h.server.srv.URL)
+	h.client = &http.Client{Transport: rewriteTransport{target: target}}
+	const uri = "/cgi-bin/browse-edgar?action=getcurrent&type=8-K&count=100&output=atom"
+	h.server.set(uri, reply{body: []byte(`<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Latest Filings</title></feed>`)})
+	svc := h.service(h.config(`
+feeds:
+  - name: edgar-current
+    type: edgar
+    url: "https://www.sec.gov` + uri + `"
+    only_watchlist: true
+`))
+	src := h.source(svc, "edgar-current")
+	h.poll(src) // primes
+	h.clock.Advance(time.Minute)
+	h.server.set(uri, reply{body: readTestdata(t, "edgar-getcurrent-8k.atom")})
+	var got []string
+	for _, s := range h.poll(src) {
+		got = append(got, strings.Join(s.Tickers, ",")+" "+s.Title)
+	}
+	want := []string{
+		"TMQ Trilogy Metals Inc. files 8-K/A (items 8.01)",
+		"MP MP Materials Corp. / DE files 8-K (items 1.01, 7.01)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stories (-want +got):\n%s", diff)
+	}
+	// Two entries of filers not watched (one accession, listed twice).
+	assertCounter(t, h.metrics.skipped.WithLabelValues("edgar-current", skipNotWatched), 1)
 }

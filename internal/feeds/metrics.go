@@ -32,9 +32,11 @@ var dupKinds = []string{dupID, dupURL, dupTitle}
 const (
 	skipPrimed = "primed"  // the first poll of a source only primes the seen-set
 	skipTooOld = "too_old" // published before news.max_item_age
+	// skipNotWatched: about no watched ticker, in an only_watchlist feed.
+	skipNotWatched = "not_watched"
 )
 
-var skipReasons = []string{skipPrimed, skipTooOld}
+var skipReasons = []string{skipPrimed, skipTooOld, skipNotWatched}
 
 // The reason labels of monitord_feed_polls_skipped_total: the feed is
 // backing off after its own 429 or 5xx, or its host is paused for every

@@ -62,6 +62,9 @@ type recorder struct {
 	retention time.Duration // news.seen_retention
 	maxAge    time.Duration // news.max_item_age
 	matcher   *match.Matcher
+	// onlyWatchlist drops the stories about no watched ticker
+	// (feeds[].only_watchlist), once their keys are in the seen-set.
+	onlyWatchlist bool
 }
 
 // outcome is what record found.
@@ -70,6 +73,9 @@ type outcome struct {
 	dups    map[string]int // by kind label
 	primed  int
 	tooOld  int
+	// notWatched counts the stories about no watched ticker that
+	// only_watchlist dropped.
+	notWatched int
 	// delays are the new stories' times from publication to now (those
 	// with a plausible date); lags how long after the first feed this
 	// feed had each matched story it carries (0 when it was first).
@@ -167,6 +173,10 @@ func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
 			return out, err
 		}
 		s := r.newStory(it, id)
+		if r.onlyWatchlist && len(s.Tickers) == 0 {
+			out.notWatched++
+			continue
+		}
 		if s.Matched() {
 			if err := putStory(stories, &s); err != nil {
 				return out, err

@@ -207,12 +207,12 @@ func (s *Service) Close() {
 // tickers with a CIK when the template needs one).
 func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []target {
 	secret := f.URLFile != ""
-	if !f.PerTicker {
+	if !f.PerTicker && !f.Batched() {
 		return []target{{url: f.URL, shown: shownURL(f.URL, secret)}}
 	}
 	only := setOf(f.Tickers)
 	needsCIK := strings.Contains(f.URL, ".CIK")
-	var out []target
+	var chosen []config.Ticker
 	for _, t := range tickers {
 		if len(only) > 0 && !only[t.Symbol] {
 			continue
@@ -221,6 +221,13 @@ func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []targe
 			log.Debug("Skipping ticker without a CIK", zap.String("ticker", t.Symbol))
 			continue
 		}
+		chosen = append(chosen, t)
+	}
+	if f.Batched() {
+		return batchTargets(f, chosen, log)
+	}
+	var out []target
+	for _, t := range chosen {
 		u, err := config.RenderURL(f.URL, t)
 		if err != nil {
 			// Validation renders every template; this is a bug, not input.
@@ -228,6 +235,25 @@ func targetsFor(f config.Feed, tickers []config.Ticker, log *zap.Logger) []targe
 			continue
 		}
 		out = append(out, target{url: u, shown: shownURL(u, secret), symbol: t.Symbol})
+	}
+	if len(out) == 0 {
+		log.Info("Feed has no tickers to poll")
+	}
+	return out
+}
+
+// batchTargets renders a batch_size feed's URL once per chunk of tickers.
+// Its items carry no ticker of the URL's: the matcher tags them.
+func batchTargets(f config.Feed, tickers []config.Ticker, log *zap.Logger) []target {
+	var out []target
+	for chunk := range slices.Chunk(tickers, f.BatchSize) {
+		u, err := config.RenderBatchURL(f.URL, chunk)
+		if err != nil {
+			// Validation renders every template; this is a bug, not input.
+			log.Error("Cannot render feed URL", zap.NamedError("err", err))
+			continue
+		}
+		out = append(out, target{url: u, shown: shownURL(u, f.URLFile != "")})
 	}
 	if len(out) == 0 {
 		log.Info("Feed has no tickers to poll")

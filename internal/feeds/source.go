@@ -283,6 +283,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	rec := recorder{
 		feed: name, now: now, prime: prime, matcher: s.svc.matcher,
 		window: s.svc.news.DedupWindow.D(), retention: s.svc.news.SeenRetention.D(), maxAge: s.svc.news.MaxItemAge.D(),
+		onlyWatchlist: s.feed.OnlyWatchlist,
 	}
 	recQuiet := rec
 	recQuiet.prime = true
@@ -321,6 +322,7 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		m.storyLag.WithLabelValues(name).Observe(d.Seconds())
 	}
 	m.skipped.WithLabelValues(name, skipTooOld).Add(float64(out.tooOld))
+	m.skipped.WithLabelValues(name, skipNotWatched).Add(float64(out.notWatched))
 	for _, story := range out.stories {
 		for _, g := range story.Match.Groups {
 			m.matches.WithLabelValues(name, g.Name).Inc()

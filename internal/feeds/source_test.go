@@ -260,3 +260,41 @@ feeds:
 		t.Errorf("stories as handed on (-want +got):\n%s", diff)
 	}
 }
+
+// TestBatchFeedAsksForManyTickersAtOnce: a batch_size feed renders its URL
+// per chunk of tickers (Yahoo's headline RSS takes s=MP,TMQ), one request
+// a chunk; its items carry no ticker of the URL's, so the matcher tags
+// them by the names and aliases they mention.
+func TestBatchFeedAsksForManyTickersAtOnce(t *testing.T) {
+	h := newHarness(t)
+	svc := h.service(h.config(`
+feeds:
+  - name: yahoo-headlines
+    url: "{{srv}}/rss?s={{join .Symbols \",\"}}"
+    batch_size: 3
+`))
+	src := h.source(svc, "yahoo-headlines")
+	for _, uri := range []string{"/rss?s=MP,TMQ,UURAF", "/rss?s=LYSCF"} {
+		h.server.set(uri, reply{body: emptyRSS})
+	}
+	h.poll(src)
+	var asked []string
+	for _, r := range h.server.recorded() {
+		asked = append(asked, r.uri)
+	}
+	if diff := cmp.Diff([]string{"/rss?s=MP,TMQ,UURAF", "/rss?s=LYSCF"}, asked); diff != "" {
+		t.Fatalf("requests (-want +got):\n%s", diff)
+	}
+	h.clock.Advance(time.Minute)
+	h.server.set("/rss?s=MP,TMQ,UURAF", reply{body: rssBody(
+		[3]string{"b1", "Trilogy Metals expands rare earth drilling program", "Wed, 26 Aug 2026 14:40:00 GMT"},
+		[3]string{"b2", "Rare earth prices steady", "Wed, 26 Aug 2026 14:45:00 GMT"})})
+	var got []string
+	for _, s := range h.poll(src) {
+		got = append(got, fmt.Sprintf("%s [%s]", s.Title, strings.Join(s.Tickers, ",")))
+	}
+	want := []string{"Trilogy Metals expands rare earth drilling program [TMQ]", "Rare earth prices steady []"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stories (-want +got):\n%s", diff)
+	}
+}
