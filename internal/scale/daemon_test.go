@@ -97,7 +97,20 @@ func (d *daemon) pid() int { return d.cmd.Process.Pid }
 // starts its next CPU profile when it profiles) and waits for the answer.
 func (d *daemon) memstats() memstats {
 	d.t.Helper()
-	if err := d.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+	return d.askMemstats(syscall.SIGUSR1)
+}
+
+// memstatsAfterGC is memstats after a full GC in the child that returns
+// its free memory to the OS (SIGUSR2): the live heap, and an RSS read
+// once it returns holds no garbage.
+func (d *daemon) memstatsAfterGC() memstats {
+	d.t.Helper()
+	return d.askMemstats(syscall.SIGUSR2)
+}
+
+func (d *daemon) askMemstats(sig syscall.Signal) memstats {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(sig); err != nil {
 		d.t.Fatalf("signal the daemon: %v", err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
