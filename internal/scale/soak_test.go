@@ -2,6 +2,7 @@ package scale
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -132,12 +133,14 @@ func TestSoak(t *testing.T) {
 
 	heap := make([]float64, len(samples))
 	anon := make([]float64, len(samples))
+	rss := make([]float64, len(samples))
 	for i, s := range samples {
-		heap[i], anon[i] = float64(s.heapInuse), float64(s.anon)
+		heap[i], anon[i], rss[i] = float64(s.heapInuse), float64(s.anon), float64(s.rss)
 	}
 	curve := soakCurve(samples, warm)
-	t.Logf("soak (%d cycles, %d feeds of %d items @every 1s, %d symbols @every 1s; each cycle changes %d feeds with %d new stories, %d of them alerted, and moves %d prices):\n%s",
-		cycles, soakFeeds, soakItems, soakSymbols, soakFeeds/2, soakFeeds/2*(soakGenerated+1), soakFeeds/2, soakMoves, curve)
+	t.Logf("soak (%d cycles, %d feeds of %d items @every 1s, %d symbols @every 1s; each cycle changes %d feeds with %d new stories, %d of them alerted, and moves %d prices):\n%s%s",
+		cycles, soakFeeds, soakItems, soakSymbols, soakFeeds/2, soakFeeds/2*(soakGenerated+1), soakFeeds/2, soakMoves, curve,
+		soakSummary(warm, map[string][]float64{"heap in use": heap, "anonymous RSS": anon, "RSS with mapped files (not checked)": rss}))
 	// RSS is checked without its mapped files: they are the binary and the
 	// store, whose pages the daemon touches as the store grows with what
 	// it keeps for days (the seen-set, matched stories, quote history,
@@ -236,6 +239,20 @@ func outgrew(vals []float64, warm int, tol float64) (ref float64, over []int) {
 		}
 	}
 	return ref, over
+}
+
+// soakSummary says, for each series, where the warm-up ended (the
+// reference of outgrew) and the highest value after it.
+func soakSummary(warm int, series map[string][]float64) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(series)) {
+		vals := series[name]
+		ref, _ := outgrew(vals, warm, 0)
+		top := slices.Max(vals[min(warm, len(vals)-1):])
+		fmt.Fprintf(&b, "%s: %.1f MB where the warm-up ended, at most %.1f MB after it (%+.1f %%)\n",
+			name, ref/(1<<20), top/(1<<20), (top/ref-1)*100)
+	}
+	return b.String()
 }
 
 // soakCurve renders the samples as a Markdown table: every cycle up to
