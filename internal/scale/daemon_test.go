@@ -36,6 +36,8 @@ type daemonSpec struct {
 	dir     string // for the address file and the log
 	// logLevel defaults to $MONITORD_SCALE_LOG_LEVEL, else warn.
 	logLevel string
+	// env is added to the child's environment.
+	env []string
 }
 
 // startDaemon starts a child and waits until it serves HTTP (the store is
@@ -61,6 +63,7 @@ func startDaemon(t testing.TB, spec daemonSpec) *daemon {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChild+"=1", envConfig+"="+spec.config, envStorage+"="+spec.storage,
 		envDir+"="+spec.dir, envLogLevel+"="+spec.logLevel)
+	cmd.Env = append(cmd.Env, spec.env...)
 	cmd.Stdout, cmd.Stderr = logw, logw
 	if err := cmd.Start(); err != nil {
 		logw.Close()
