@@ -126,7 +126,7 @@ func TestSoak(t *testing.T) {
 		}
 		back = moved
 
-		s := soakMeasure(d)
+		s := soakMeasure(d, w.farm)
 		s.cycle, s.took = c+1, time.Since(began)
 		s.cpu, cpu = s.cpuTotal-cpu, s.cpuTotal
 		if fi, err := os.Stat(filepath.Join(w.dir, "data", store.FileName)); err == nil {
@@ -173,21 +173,35 @@ func TestSoak(t *testing.T) {
 
 // soakMeasure reads the daemon's memory three times, each after a GC
 // that returns free pages to the OS, and keeps the lowest of each figure.
-// The daemon never rests (a hundred feeds and the quotes poll every
-// second), so one reading may hold a poll's body and parse tree, or the
-// pages the runtime has not yet handed back; what a leak keeps is in
-// every reading.
-func soakMeasure(d *daemon) soakSample {
-	s := soakSample{heapInuse: math.MaxUint64, rss: math.MaxInt64, anon: math.MaxInt64, file: math.MaxInt64}
+// The daemon never rests: every second it polls a hundred feeds at once,
+// and a reading during that burst holds a hundred polls' goroutines,
+// requests and bodies. So each reading waits for a pause in the farm's
+// requests first, and the lowest of three drops what a pause still
+// catches in flight; what a leak keeps is in every reading.
+func soakMeasure(d *daemon, farm *testupstream.FeedFarm) soakSample {
+	s := soakSample{heapInuse: math.MaxUint64, rss: math.MaxInt64, anon: math.MaxInt64, file: math.MaxInt64, goroutines: math.MaxInt}
 	for range 3 {
+		waitPause(farm, 150*time.Millisecond, 5*time.Second)
 		ms := d.memstatsAfterGC()
 		ps := d.proc()
 		s.heapInuse, s.rss = min(s.heapInuse, ms.HeapInuse), min(s.rss, ps.rss)
 		s.anon, s.file = min(s.anon, ps.anon), min(s.file, ps.file)
-		s.goroutines, s.cpuTotal = ms.Goroutines, ps.cpu
-		time.Sleep(100 * time.Millisecond)
+		s.goroutines, s.cpuTotal = min(s.goroutines, ms.Goroutines), ps.cpu
 	}
 	return s
+}
+
+// waitPause returns once the farm has had no request for pause, or after
+// at most limit (a machine too loaded to pause gets a reading anyway).
+func waitPause(farm *testupstream.FeedFarm, pause, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	last, n := time.Now(), farm.Requests.Load()
+	for time.Since(last) < pause && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		if m := farm.Requests.Load(); m != n {
+			last, n = time.Now(), m
+		}
+	}
 }
 
 // soakHandled reports whether ds (the deliveries since a cycle began)
