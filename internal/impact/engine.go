@@ -162,7 +162,7 @@ func (e *Engine) OnStories(ctx context.Context, stories []feeds.Story) error {
 				if err != nil {
 					return err
 				}
-				if err := errors.Join(bs.windows.Put(k, v), bs.index.Put(idx, k), bs.pending.Put(k, nil)); err != nil {
+				if err := errors.Join(bs.windows.Put(k, v), bs.index.Put(idx, k), bs.pending.Put(k, dueValue(w.due(e.maxWithin)))); err != nil {
 					return fmt.Errorf("store impact window: %w", err)
 				}
 				opened = append(opened, sym)

@@ -30,12 +30,12 @@ type change struct {
 	done     bool  // leaves pending
 }
 
-// run measures every pending window at p.now, then writes the windows back
+// run measures every pending window due at p.now, then writes the windows back
 // and queues follow-ups in one transaction. Work is done outside any
 // transaction (history reads, chart requests), so the store's writer is
 // never held across the network.
 func (e *Engine) run(ctx context.Context, p *pass) error {
-	ws, err := e.loadPending()
+	ws, err := e.loadPending(p.now)
 	if err != nil {
 		return err
 	}
@@ -84,9 +84,12 @@ func (e *Engine) run(ctx context.Context, p *pass) error {
 				return err
 			}
 			if c.done {
-				if err := bs.pending.Delete(c.s.key); err != nil {
-					return err
-				}
+				err = bs.pending.Delete(c.s.key)
+			} else { // its due time moves with its targets
+				err = bs.pending.Put(c.s.key, dueValue(c.s.w.due(e.maxWithin)))
+			}
+			if err != nil {
+				return err
 			}
 		}
 		for i := range obs {

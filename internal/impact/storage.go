@@ -18,13 +18,15 @@ import (
 //
 //	windows/  <story time: 8-byte big-endian Unix ns><story id>\0<ticker> -> window JSON
 //	index/    <story id>\0<ticker>                  -> windows key
-//	pending/  windows key                           -> empty: windows still measured
+//	pending/  windows key                           -> due: windows still measured
 //	fired/    <rule>\0<story id>\0<ticker>          -> 8-byte Unix ns of the follow-up
 //	cooldown/ <rule>\0<ticker>                      -> 8-byte Unix ns of the last follow-up
 //
 // windows sorts by story time, so the events API reads newest first and
 // pruning stops at the first key inside the retention; a story's windows
-// are adjacent.
+// are adjacent. A pending value is the 8-byte Unix ns before which no pass
+// can change the window (see window.due), or empty when any pass may (and
+// in stores written before due existed).
 var (
 	bucketWindows  = []byte("windows")
 	bucketIndex    = []byte("index")
@@ -126,9 +128,22 @@ type stored struct {
 	w   window
 }
 
-// loadPending reads every window still being measured, oldest first. A
-// window that does not decode is dropped from pending and reported.
-func (e *Engine) loadPending() ([]*stored, error) {
+// dueValue is the pending value of a window due at t: empty for the zero
+// time, which is always due.
+func dueValue(t time.Time) []byte {
+	if t.IsZero() {
+		return []byte{}
+	}
+	return timeValue(t)
+}
+
+// loadPending reads every window still being measured that is due at now,
+// oldest first. A window that is not due yet is not even decoded: a story
+// published after the close waits for the next open, and every pass (each
+// batch of stories, each quote poll) would otherwise decode every window
+// opened since, at a cost that grows with them until the open. A window
+// that does not decode is dropped from pending and reported.
+func (e *Engine) loadPending(now time.Time) ([]*stored, error) {
 	var out []*stored
 	var bad [][]byte
 	err := e.st.View(func(tx *store.Tx) error {
@@ -136,7 +151,10 @@ func (e *Engine) loadPending() ([]*stored, error) {
 		if err != nil || bs.pending == nil {
 			return err
 		}
-		return bs.pending.ForEach(func(k, _ []byte) error {
+		return bs.pending.ForEach(func(k, due []byte) error {
+			if t, ok := valueTime(due); ok && t.After(now) {
+				return nil
+			}
 			v := bs.windows.Get(k)
 			w, err := decodeWindow(v)
 			if v == nil || err != nil {

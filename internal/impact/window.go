@@ -161,6 +161,37 @@ func (w *window) resolved() bool {
 	return true
 }
 
+// due is the earliest time a pass can change w, given the longest
+// `within` of the impact rules: the time of its first pending target,
+// since no price is taken before its time (priceAt waits), or the zero
+// time when any pass may. That is the case once the reference is measured
+// while impact rules watch live quotes (maxWithin > 0): every quote poll
+// checks them, and the window leaves pending only after its last horizon
+// and the longest within.
+func (w *window) due(maxWithin time.Duration) time.Time {
+	im := &w.Impact
+	if im.Reference.Status == StatusPending {
+		return im.Reference.At
+	}
+	if maxWithin > 0 {
+		return time.Time{}
+	}
+	var due time.Time
+	for i := range im.Horizons {
+		h := &im.Horizons[i]
+		if h.Status != StatusPending {
+			continue
+		}
+		if h.At.IsZero() {
+			return time.Time{}
+		}
+		if due.IsZero() || h.At.Before(due) {
+			due = h.At
+		}
+	}
+	return due
+}
+
 // label says when a horizon was taken, for a follow-up's title: "in 15m",
 // "by the close", "at the next open".
 func (h *Horizon) label(ref time.Time) string {

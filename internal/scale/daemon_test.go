@@ -36,6 +36,8 @@ type daemonSpec struct {
 	dir     string // for the address file and the log
 	// logLevel defaults to $MONITORD_SCALE_LOG_LEVEL, else warn.
 	logLevel string
+	// env is added to the child's environment.
+	env []string
 }
 
 // startDaemon starts a child and waits until it serves HTTP (the store is
@@ -61,6 +63,7 @@ func startDaemon(t testing.TB, spec daemonSpec) *daemon {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChild+"=1", envConfig+"="+spec.config, envStorage+"="+spec.storage,
 		envDir+"="+spec.dir, envLogLevel+"="+spec.logLevel)
+	cmd.Env = append(cmd.Env, spec.env...)
 	cmd.Stdout, cmd.Stderr = logw, logw
 	if err := cmd.Start(); err != nil {
 		logw.Close()
@@ -97,7 +100,20 @@ func (d *daemon) pid() int { return d.cmd.Process.Pid }
 // starts its next CPU profile when it profiles) and waits for the answer.
 func (d *daemon) memstats() memstats {
 	d.t.Helper()
-	if err := d.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+	return d.askMemstats(syscall.SIGUSR1)
+}
+
+// memstatsAfterGC is memstats after a full GC in the child that returns
+// its free memory to the OS (SIGUSR2): the live heap, and an RSS read
+// once it returns holds no garbage.
+func (d *daemon) memstatsAfterGC() memstats {
+	d.t.Helper()
+	return d.askMemstats(syscall.SIGUSR2)
+}
+
+func (d *daemon) askMemstats(sig syscall.Signal) memstats {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(sig); err != nil {
 		d.t.Fatalf("signal the daemon: %v", err)
 	}
 	deadline := time.Now().Add(30 * time.Second)

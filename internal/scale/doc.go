@@ -9,7 +9,11 @@
 //   - TestChaos: upstreams that stall, reset, truncate, send 10 MB, storm
 //     429s and alternate 500s while the daemon, in-process, keeps polling;
 //   - TestCrashLoop: a daemon killed with SIGKILL at random points and
-//     restarted, until every expected alert has been delivered.
+//     restarted, until every expected alert has been delivered;
+//   - TestSoak (200 cycles with MONITORD_SOAK=1, 20 otherwise): headlines
+//     on many feeds and price moves, cycle after cycle, while the daemon's
+//     heap in use and anonymous RSS must stay within 10 % of where the
+//     warm-up left them.
 //
 // The child processes are this test binary re-executed (see TestMain): the
 // daemon runs alone in them, so what /proc reports is the daemon's cost,

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"testing"
@@ -104,12 +105,18 @@ type memstats struct {
 	HeapAlloc, HeapInuse, HeapIdle        uint64
 	HeapReleased, NextGC, Sys, StackInuse uint64
 	NumGC                                 uint32
+	Goroutines                            int
 }
 
 // instrument makes the child answer SIGUSR1, which the parent sends at the
 // end of every cycle, by writing its runtime.MemStats to dir (allocation
 // counts without a /metrics scrape, whose own garbage would land in the
-// next cycle). With profileDir it also writes one CPU profile per cycle
+// next cycle). SIGUSR2 does the same after a full GC that also hands every
+// free page back to the OS (debug.FreeOSMemory), so that heap in use and
+// RSS are the live footprint, not wherever the GC cycle and the scavenger
+// happened to be: the soak test compares those across cycles. SIGUSR1
+// forces no GC, because a forced GC would lower the GC cost of the cycle
+// TestScale measures next. With profileDir it also writes one CPU profile per cycle
 // there (cpu-00.pprof from the start, the next one from each SIGUSR1),
 // a heap profile where each begins (heap-NN.pprof), and heap, block,
 // mutex and goroutine profiles when it stops.
@@ -158,19 +165,23 @@ func instrument(dir, profileDir string) (func(), error) {
 		seq++
 		b, _ := json.Marshal(memstats{Seq: seq, Mallocs: ms.Mallocs, TotalAlloc: ms.TotalAlloc, HeapAlloc: ms.HeapAlloc,
 			HeapInuse: ms.HeapInuse, HeapIdle: ms.HeapIdle, HeapReleased: ms.HeapReleased, NextGC: ms.NextGC,
-			Sys: ms.Sys, StackInuse: ms.StackInuse, NumGC: ms.NumGC})
+			Sys: ms.Sys, StackInuse: ms.StackInuse, NumGC: ms.NumGC, Goroutines: runtime.NumGoroutine()})
 		_ = writeFileAtomic(filepath.Join(dir, memstatsFileName), b)
 	}
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGUSR1)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
 	done := make(chan struct{})
 	exited := make(chan struct{})
 	go func() { // ends when the returned function is called
 		defer close(exited)
 		for {
 			select {
-			case <-sigs:
-				rotate()
+			case sig := <-sigs:
+				if sig == syscall.SIGUSR2 {
+					debug.FreeOSMemory()
+				} else {
+					rotate()
+				}
 				report()
 			case <-done:
 				return

@@ -31,8 +31,9 @@ type world struct {
 	yahoo *testupstream.Server
 	farm  *testupstream.FeedFarm
 	sink  *testupstream.Sink
-	// logLevel is the daemons' (see daemonSpec).
+	// logLevel and env are the daemons' (see daemonSpec).
 	logLevel string
+	env      []string
 }
 
 func symbol(i int) string  { return fmt.Sprintf("S%04d", i) }
@@ -126,7 +127,7 @@ func (w *world) start() *daemon {
 	if err := os.WriteFile(file, []byte(w.config()), 0o600); err != nil {
 		w.t.Fatal(err)
 	}
-	return startDaemon(w.t, daemonSpec{config: file, storage: filepath.Join(w.dir, "data"), dir: w.dir, logLevel: w.logLevel})
+	return startDaemon(w.t, daemonSpec{config: file, storage: filepath.Join(w.dir, "data"), dir: w.dir, logLevel: w.logLevel, env: w.env})
 }
 
 // newsFor returns the news deliveries that list title.
