@@ -40,6 +40,9 @@ type fetchResponse struct {
 	// etag and lastModified are this response's validators ("" when the
 	// server sent none).
 	etag, lastModified string
+	// freshFor is how long the answer stays fresh by its Cache-Control or
+	// Expires: the URL is not asked again before then.
+	freshFor time.Duration
 	// buf holds body; it goes back to bodyBuffers on release.
 	buf *bytes.Buffer
 	// release gives back the fetch slot and the buffer the body holds;
@@ -156,8 +159,8 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
-		return &fetchResponse{status: resp.StatusCode, notModified: true,
-			etag: r.etag, lastModified: r.lastModified}, resp.StatusCode, nil
+		return &fetchResponse{status: resp.StatusCode, notModified: true, etag: r.etag, lastModified: r.lastModified,
+			freshFor: upstream.Freshness(resp.Header, f.now())}, resp.StatusCode, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return nil, resp.StatusCode, upstream.StatusError(resp, body, f.now())
@@ -179,6 +182,7 @@ func (f *fetcher) do(ctx context.Context, r fetchRequest) (*fetchResponse, int, 
 		contentType:  resp.Header.Get("Content-Type"),
 		etag:         resp.Header.Get("ETag"),
 		lastModified: resp.Header.Get("Last-Modified"),
+		freshFor:     upstream.Freshness(resp.Header, f.now()),
 	}, resp.StatusCode, nil
 }
 

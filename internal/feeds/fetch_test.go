@@ -258,3 +258,26 @@ feeds:
 		t.Errorf("%d requests after the pause, want 2", n)
 	}
 }
+
+// TestFreshAnswersAreNotAskedAgain: an answer fresh for ten minutes by its
+// Cache-Control (Yahoo's search sends max-age=600) is not asked again
+// before then, whatever the schedule; afterwards it is.
+func TestFreshAnswersAreNotAskedAgain(t *testing.T) {
+	h := newHarness(t)
+	h.server.set("/desk.xml", reply{body: emptyRSS, header: map[string]string{"Cache-Control": "public, max-age=600"}})
+	src := h.source(h.service(h.config(deskFeed)), "desk")
+	h.poll(src)
+	for range 4 {
+		h.clock.Advance(2 * time.Minute)
+		h.poll(src)
+	}
+	if n := len(h.server.recorded()); n != 1 {
+		t.Errorf("%d requests in 8 minutes of a 10-minute-fresh answer, want 1", n)
+	}
+	assertCounter(t, h.metrics.fetches.WithLabelValues("desk", resultFresh), 4)
+	h.clock.Advance(2 * time.Minute)
+	h.poll(src)
+	if n := len(h.server.recorded()); n != 2 {
+		t.Errorf("%d requests once the answer went stale, want 2", n)
+	}
+}

@@ -13,9 +13,12 @@ const (
 	resultNotModified = "not_modified" // 304 to a conditional GET
 	resultUnchanged   = "unchanged"    // 200 with the same body as last time
 	resultError       = "error"        // see monitord_feed_fetch_errors_total
+	// resultFresh: not asked, the last answer is still fresh by its
+	// Cache-Control max-age or Expires.
+	resultFresh = "fresh"
 )
 
-var results = []string{resultOK, resultNotModified, resultUnchanged, resultError}
+var results = []string{resultOK, resultNotModified, resultUnchanged, resultFresh, resultError}
 
 // Duplicate kinds, the values of the kind label of
 // monitord_feed_duplicates_total: which key recognised an item as known.
@@ -82,7 +85,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "monitord_feed_fetches_total",
-			Help: "Fetches of feed URLs by result (ok, not_modified, unchanged, error).",
+			Help: "Fetches of feed URLs by result (ok, not_modified, unchanged, fresh: not asked, the last answer still fresh by its Cache-Control or Expires; error).",
 		}, []string{"feed", "result"}),
 		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "monitord_feed_fetch_errors_total",

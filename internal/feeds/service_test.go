@@ -185,13 +185,15 @@ feeds:
 `))
 	h.poll(h.source(svc, "a"))
 	err := testutil.GatherAndCompare(h.reg, strings.NewReader(`
-# HELP monitord_feed_fetches_total Fetches of feed URLs by result (ok, not_modified, unchanged, error).
+# HELP monitord_feed_fetches_total Fetches of feed URLs by result (ok, not_modified, unchanged, fresh: not asked, the last answer still fresh by its Cache-Control or Expires; error).
 # TYPE monitord_feed_fetches_total counter
 monitord_feed_fetches_total{feed="a",result="error"} 0
+monitord_feed_fetches_total{feed="a",result="fresh"} 0
 monitord_feed_fetches_total{feed="a",result="not_modified"} 0
 monitord_feed_fetches_total{feed="a",result="ok"} 1
 monitord_feed_fetches_total{feed="a",result="unchanged"} 1
 monitord_feed_fetches_total{feed="c",result="error"} 0
+monitord_feed_fetches_total{feed="c",result="fresh"} 0
 monitord_feed_fetches_total{feed="c",result="not_modified"} 0
 monitord_feed_fetches_total{feed="c",result="ok"} 0
 monitord_feed_fetches_total{feed="c",result="unchanged"} 0

@@ -44,6 +44,10 @@ type Source struct {
 	// entry. Guarded by mu.
 	state *feedState
 	urls  map[string]urlState
+	// freshUntil is when each URL's last answer stops being fresh by its
+	// Cache-Control or Expires; it is not asked before. In memory only: a
+	// restart asks again, and a fresh answer commits nothing.
+	freshUntil map[string]time.Time
 	// storedSuccess is the LastSuccess the store holds. Guarded by mu.
 	storedSuccess time.Time
 	// live is the feed's latest state, for Health; nil before the first
@@ -224,6 +228,10 @@ func (s *Source) settle(fs *feedState, errs []error, retry *upstream.Error, retr
 // pollURL fetches, parses and records one URL.
 func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	name, m, st := s.feed.Name, s.svc.metrics, s.svc.store
+	if s.svc.now().Before(s.freshUntil[t.url]) {
+		m.fetches.WithLabelValues(name, resultFresh).Inc()
+		return nil, nil // the last answer cannot have changed yet
+	}
 	us, err := s.loadURL(t.url)
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
@@ -245,6 +253,14 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		return nil, s.fail(t, &us, err)
 	}
 	defer resp.release() // the body is parsed and recorded below
+	if resp.freshFor > 0 {
+		if s.freshUntil == nil {
+			s.freshUntil = map[string]time.Time{}
+		}
+		s.freshUntil[t.url] = s.svc.now().Add(resp.freshFor)
+	} else {
+		delete(s.freshUntil, t.url)
+	}
 	m.bytes.WithLabelValues(name).Add(float64(len(resp.body)))
 	now := s.svc.now()
 	sum := sha256.Sum256(resp.body)

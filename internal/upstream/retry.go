@@ -59,3 +59,43 @@ func (p Policy) Delay(n int, retryAfter time.Duration, jitter float64) time.Dura
 	wait := time.Duration(d/2 + jitter*d/2)
 	return max(wait, min(retryAfter, MaxRetryAfter))
 }
+
+// MaxFreshness caps how long an answer's Cache-Control or Expires can keep
+// its URL from being asked again, so a far-future Expires cannot silence a
+// feed.
+const MaxFreshness = time.Hour
+
+// Freshness is how long an answer stays fresh by its Cache-Control max-age
+// (less its Age), else by its Expires (against its Date, else now): the
+// time before which asking again cannot give anything new. no-cache and
+// no-store make it 0; it is capped at MaxFreshness.
+func Freshness(h http.Header, now time.Time) time.Duration {
+	var d time.Duration
+	if cc := h.Get("Cache-Control"); cc != "" {
+		for _, dir := range strings.Split(cc, ",") {
+			name, val, _ := strings.Cut(strings.TrimSpace(dir), "=")
+			switch strings.ToLower(name) {
+			case "no-cache", "no-store":
+				return 0
+			case "max-age":
+				if n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64); err == nil && n > 0 {
+					d = time.Duration(min(n, int64(MaxFreshness/time.Second))) * time.Second
+				}
+			}
+		}
+		if d > 0 {
+			if age, err := strconv.ParseInt(h.Get("Age"), 10, 64); err == nil && age > 0 {
+				d -= time.Duration(min(age, int64(MaxFreshness/time.Second))) * time.Second
+			}
+			return min(max(d, 0), MaxFreshness)
+		}
+	}
+	if exp, err := http.ParseTime(h.Get("Expires")); err == nil {
+		from := now
+		if date, err := http.ParseTime(h.Get("Date")); err == nil {
+			from = date
+		}
+		return min(max(exp.Sub(from), 0), MaxFreshness)
+	}
+	return 0
+}

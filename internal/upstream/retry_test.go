@@ -64,3 +64,31 @@ func TestPolicyDelay(t *testing.T) {
 		t.Errorf("factor 1.5: Delay(3) = %v, want 562.5ms", got)
 	}
 }
+
+func TestFreshness(t *testing.T) {
+	now := start
+	for _, tt := range []struct {
+		headers map[string]string
+		want    time.Duration
+	}{
+		{nil, 0},
+		{map[string]string{"Cache-Control": "public, max-age=600"}, 10 * time.Minute}, // Yahoo's search
+		{map[string]string{"Cache-Control": "max-age=600", "Age": "100"}, 500 * time.Second},
+		{map[string]string{"Cache-Control": "private, max-age=60, stale-while-revalidate=9"}, time.Minute},
+		{map[string]string{"Cache-Control": "no-cache, max-age=600"}, 0},
+		{map[string]string{"Cache-Control": "max-age=99999999"}, MaxFreshness},
+		{map[string]string{"Expires": now.Add(90 * time.Second).Format(http.TimeFormat)}, 90 * time.Second},
+		{map[string]string{"Expires": now.Add(2 * time.Minute).Format(http.TimeFormat),
+			"Date": now.Add(time.Minute).Format(http.TimeFormat)}, time.Minute},
+		{map[string]string{"Expires": "0"}, 0},
+		{map[string]string{"Expires": now.Add(-time.Hour).Format(http.TimeFormat)}, 0},
+	} {
+		h := http.Header{}
+		for k, v := range tt.headers {
+			h.Set(k, v)
+		}
+		if got := Freshness(h, now); got != tt.want {
+			t.Errorf("Freshness(%v) = %v, want %v", tt.headers, got, tt.want)
+		}
+	}
+}
