@@ -35,6 +35,7 @@ func (a *App) buildNews(cfg *config.Config, gen *generation) error {
 		Hosts:       a.hosts,
 		Now:         a.now,
 		SkipPriming: a.once,
+		FixedPace:   a.once,
 	})
 	if err != nil {
 		return err

@@ -246,7 +246,7 @@ func (h *harness) config(feeds string) *config.Config {
 
 func (h *harness) service(cfg *config.Config, mod ...func(*Options)) *Service {
 	h.t.Helper()
-	opts := Options{Client: h.client, Hosts: h.hosts, Now: h.clock.Now, Jitter: func() float64 { return 0.5 }}
+	opts := Options{Client: h.client, Hosts: h.hosts, Now: h.clock.Now, Jitter: func() float64 { return 0.5 }, FixedPace: true}
 	for _, m := range mod {
 		m(&opts)
 	}

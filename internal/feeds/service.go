@@ -45,6 +45,9 @@ type Options struct {
 	// SkipPriming reports stories from a URL's first poll too, for
 	// `monitord once` on a scratch store.
 	SkipPriming bool
+	// FixedPace polls every feed on its schedule as written, never
+	// adaptively: `monitord once` polls each once, tests count requests.
+	FixedPace bool
 }
 
 // Service builds and holds one Source per enabled feed of a
@@ -142,6 +145,9 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 			src.maxBody = max(int64(cfg.News.MaxBodySize), 1<<20)
 		}
 		src.targets = targetsFor(f, cfg.Tickers, flog)
+		if !opts.FixedPace {
+			src.pace = newAdaptive(f.Schedule)
+		}
 		s.sources = append(s.sources, src)
 		names = append(names, f.Name)
 	}

@@ -48,6 +48,8 @@ type Source struct {
 	// Cache-Control or Expires; it is not asked before. In memory only: a
 	// restart asks again, and a fresh answer commits nothing.
 	freshUntil map[string]time.Time
+	// pace is the adaptive schedule of an "@every" feed, nil otherwise.
+	pace *adaptive
 	// storedSuccess is the LastSuccess the store holds. Guarded by mu.
 	storedSuccess time.Time
 	// live is the feed's latest state, for Health; nil before the first
@@ -74,7 +76,12 @@ func (s *Source) Name() string { return s.feed.Name }
 
 // Schedule is the feed's cron spec (feeds[].schedule, or news.schedule),
 // to be parsed with config.ParseSchedule in the configured time zone.
-func (s *Source) Schedule() string { return s.feed.Schedule }
+func (s *Source) Schedule() string {
+	if s.pace != nil {
+		return s.pace.spec()
+	}
+	return s.feed.Schedule
+}
 
 // Timeout bounds one Poll: every URL's fetch timeout plus the politeness
 // spacing between them. Use it as the scheduled job's timeout.
@@ -113,10 +120,18 @@ func (s *Source) Poll(ctx context.Context) ([]Story, error) {
 // *upstream.Error carrying a reason; it is ErrSkipped when nothing was
 // asked. Failures are already counted and logged (a warning only when a
 // URL's reason changes), so callers need not log them again above Debug.
+//
+// A feed scheduled "@every" two minutes or more is ticked more often and
+// polled when due (see adaptive); at the ticks in between PollStream
+// returns ErrNotDue.
 func (s *Source) PollStream(ctx context.Context, emit func(ctx context.Context, stories []Story)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name, m := s.feed.Name, s.svc.metrics
+	start := s.svc.now()
+	if s.pace != nil && start.Before(s.pace.due) {
+		return ErrNotDue
+	}
 	fs, err := s.loadState()
 	if err != nil {
 		return fmt.Errorf("feed %q: load state: %w", name, err)
@@ -135,7 +150,11 @@ func (s *Source) PollStream(ctx context.Context, emit func(ctx context.Context, 
 		retryURL string
 		stopped  = map[string]bool{}
 		asked    bool
+		fresh    bool // a URL brought new stories
 	)
+	if s.pace != nil {
+		defer func() { s.pace.next(start, fresh, len(errs) > 0) }()
+	}
 	for _, t := range s.targets {
 		if ctx.Err() != nil {
 			break
@@ -145,6 +164,7 @@ func (s *Source) PollStream(ctx context.Context, emit func(ctx context.Context, 
 			continue
 		}
 		got, err := s.pollURL(ctx, t)
+		fresh = fresh || len(got) > 0
 		if len(got) > 0 {
 			slices.SortStableFunc(got, func(a, b Story) int { return a.Published.Compare(b.Published) })
 			emit(ctx, got)
