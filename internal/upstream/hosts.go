@@ -12,19 +12,28 @@ import (
 
 // Politeness limits. SEC EDGAR allows at most ten requests a second in
 // total from one client across all its hosts (www.sec.gov, data.sec.gov,
-// efts.sec.gov) and blocks the IP for ten minutes beyond that. Other hosts
-// get one request a second with a burst of two unless SetPoliteness says
-// otherwise (news.host_rate_limit, news.host_burst), so a per_ticker feed
-// walks its tickers instead of firing them all at once.
+// efts.sec.gov) and blocks the IP for ten minutes beyond that. Google News
+// answers scripted bursts with 429s: keep a minute between its polls.
+// Other hosts get one request a second with a burst of two unless
+// SetPoliteness says otherwise (news.host_rate_limit, news.host_burst), so
+// a per_ticker feed walks its tickers instead of firing them all at once.
 const (
-	secRate      = rate.Limit(10)
-	secBurst     = 1
 	defaultRate  = rate.Limit(1)
 	defaultBurst = 2
 	secDomain    = "sec.gov"
 	// idleHostAge is how long an unused, unpaused host is remembered.
 	idleHostAge = 24 * time.Hour
 )
+
+// fixedLimits are the hosts whose limits their operators state, which
+// SetPoliteness never changes.
+var fixedLimits = map[string]struct {
+	limit rate.Limit
+	burst int
+}{
+	secDomain:         {10, 1},
+	"news.google.com": {rate.Every(time.Minute), 1},
+}
 
 // Hosts holds the budgets the whole process shares per upstream host: the
 // politeness limit (Wait) and the pause a host asked for (Pause), which
@@ -86,7 +95,7 @@ func (h *Hosts) SetPoliteness(perSecond float64, burst int) {
 	}
 	now := h.now()
 	for key, hs := range h.hosts {
-		if key != secDomain && hs.polite != nil {
+		if _, fixed := fixedLimits[key]; !fixed && hs.polite != nil {
 			hs.polite.SetLimitAt(now, h.limit)
 			hs.polite.SetBurstAt(now, h.burst)
 		}
@@ -109,8 +118,8 @@ func (h *Hosts) Wait(ctx context.Context, rawURL string) error {
 	hs := h.getLocked(key, now)
 	if hs.polite == nil {
 		limit, burst := h.limit, h.burst
-		if key == secDomain {
-			limit, burst = secRate, secBurst
+		if f, ok := fixedLimits[key]; ok {
+			limit, burst = f.limit, f.burst
 		}
 		hs.polite = rate.NewLimiter(limit, burst)
 	}

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -109,6 +110,10 @@ func TestSetPoliteness(t *testing.T) {
 	want := []time.Duration{0, 10 * time.Millisecond, 0, 10 * time.Millisecond, 0, 100 * time.Millisecond}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	// Google News keeps its minute, whatever news.host_rate_limit says.
+	if got := []time.Duration{wait("https://news.google.com/rss/search?q=a"), wait("https://news.google.com/rss/search?q=b")}; !slices.Equal(got, []time.Duration{0, time.Minute}) {
+		t.Errorf("Google News waits %v, want 0 then a minute", got)
 	}
 	h.SetPoliteness(0, 0) // not positive: unchanged
 	if got, burst := h.Politeness(); got != 100 || burst != 1 {
