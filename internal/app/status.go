@@ -88,7 +88,7 @@ func (a *App) snapshot(ctx context.Context) (status.Snapshot, error) {
 // storyRow turns an impact event into a row: horizons named as the page
 // names them, the move raw and, when a benchmark applied, abnormal.
 func storyRow(ev impact.Event) status.StoryRow {
-	row := status.StoryRow{Time: ev.Time, Headline: ev.Title, Link: ev.Link, Tickers: ev.Tickers,
+	row := status.StoryRow{Time: ev.Time, Headline: ev.Title, Link: ev.Link, Tickers: ev.Tickers, Watchlist: ev.WatchlistWide,
 		Terms: ev.Terms, Sources: ev.Sources}
 	for _, im := range ev.Impacts {
 		row.AfterHours = row.AfterHours || im.AfterHours

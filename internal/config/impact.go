@@ -24,6 +24,11 @@ type Impact struct {
 	// it, the horizon is left unmeasured ("no data"), never guessed. It
 	// should exceed the quote polling interval.
 	Tolerance Duration `yaml:"tolerance"`
+	// WatchlistGroups are keyword groups whose stories about no watched
+	// ticker (a Federal Register notice, a Ministry announcement) are
+	// measured on the whole watchlist and the benchmark: how the group
+	// moved after the news.
+	WatchlistGroups []string `yaml:"watchlist_groups"`
 }
 
 // DefaultImpact measures at +5m, +15m, +60m, the close and the next open.
@@ -43,7 +48,12 @@ func (im *Impact) UnmarshalYAML(unmarshal func(any) error) error {
 	return unmarshal((*plain)(im))
 }
 
-func validateImpact(ps *problems, im *Impact, v *validator) {
+func validateImpact(ps *problems, im *Impact, v *validator, groups map[string]KeywordGroup) {
+	for i, g := range im.WatchlistGroups {
+		if _, ok := groups[g]; !ok {
+			ps.add(fmt.Sprintf("impact.watchlist_groups[%d]", i), "keyword group %q is not defined in keywords", g)
+		}
+	}
 	if im.Benchmark != "" && !reSymbol.MatchString(im.Benchmark) {
 		ps.add("impact.benchmark", "%q is not a ticker symbol", im.Benchmark)
 	}

@@ -40,7 +40,7 @@ func (c *Config) validate(ps *problems, dir string) {
 	validateKeywords(ps, c.Keywords)
 	receivers := validateReceivers(ps, c, v)
 	validateRules(ps, c, v, symbols, receivers)
-	validateImpact(ps, &c.Impact, v)
+	validateImpact(ps, &c.Impact, v, c.Keywords)
 	validateShard(ps, c.Shard)
 }
 

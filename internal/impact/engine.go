@@ -56,8 +56,11 @@ type Options struct {
 // opened with). It is safe for concurrent use: OnStories, OnQuotes and Tick
 // are serialised by one mutex; Rows reads the store without it.
 type Engine struct {
-	cfg       config.Impact
-	symbols   []string
+	cfg     config.Impact
+	symbols []string
+	// watchlist is symbols and the benchmark: what a story of one of
+	// impact.watchlist_groups about no watched ticker is measured on.
+	watchlist []string
 	rules     []rule
 	maxWithin time.Duration
 	tol       time.Duration
@@ -100,6 +103,10 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	var horizons, rules []string
 	for _, t := range cfg.Tickers {
 		e.symbols = append(e.symbols, t.Symbol)
+	}
+	e.watchlist = slices.Clone(e.symbols)
+	if b := cfg.Impact.Benchmark; b != "" && !slices.Contains(e.watchlist, b) {
+		e.watchlist = append(e.watchlist, b)
 	}
 	for _, h := range cfg.Impact.Horizons {
 		horizons = append(horizons, h.String())
@@ -144,14 +151,19 @@ func (e *Engine) OnStories(ctx context.Context, stories []feeds.Story) error {
 		}
 		for i := range stories {
 			s := &stories[i]
-			if !s.Matched() || len(s.Tickers) == 0 || s.ID == "" {
+			if !s.Matched() || s.ID == "" {
+				continue
+			}
+			symbols, wide := e.measuredOn(s)
+			if len(symbols) == 0 {
 				continue
 			}
 			ev := storyEvent(s, now)
+			ev.WatchlistWide = wide
 			if ev.Time.Before(now.Add(-e.cfg.Retention.D())) {
 				continue
 			}
-			for _, sym := range slices.Compact(slices.Sorted(slices.Values(s.Tickers))) {
+			for _, sym := range symbols {
 				idx := joinKey(s.ID, sym)
 				if bs.index.Get(idx) != nil {
 					continue
@@ -180,6 +192,22 @@ func (e *Engine) OnStories(ctx context.Context, stories []feeds.Story) error {
 		e.m.stories.WithLabelValues(sym).Inc()
 	}
 	return e.run(ctx, &pass{now: now})
+}
+
+// measuredOn returns the symbols a matched story's impact is measured on:
+// the watched tickers it concerns, or, for a story about none that matched
+// one of impact.watchlist_groups (a policy notice), the whole watchlist and
+// the benchmark (wide).
+func (e *Engine) measuredOn(s *feeds.Story) (symbols []string, wide bool) {
+	if len(s.Tickers) > 0 {
+		return slices.Compact(slices.Sorted(slices.Values(s.Tickers))), false
+	}
+	for _, g := range e.cfg.WatchlistGroups {
+		if slices.Contains(s.Match.GroupNames(), g) {
+			return e.watchlist, true
+		}
+	}
+	return nil, false
 }
 
 // OnQuotes measures what the poll's quotes make measurable and checks the

@@ -57,8 +57,12 @@ type Event struct {
 	// feeds that carried it after its window opened.
 	Sightings []Sighting `json:"sightings,omitempty"`
 	Tickers   []string   `json:"tickers"`
-	Groups    []string   `json:"groups"`
-	Terms     []string   `json:"terms"`
+	// WatchlistWide marks a story about no watched ticker that matched
+	// one of impact.watchlist_groups: its impact is measured on the whole
+	// watchlist and the benchmark.
+	WatchlistWide bool     `json:"watchlist_wide,omitempty"`
+	Groups        []string `json:"groups"`
+	Terms         []string `json:"terms"`
 	// Impacts holds one measurement window per ticker, in ticker order.
 	Impacts []Impact `json:"impacts"`
 }

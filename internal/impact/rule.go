@@ -163,8 +163,16 @@ func (e *Engine) followUp(tx *store.Tx, bs buckets, o *observation, now time.Tim
 
 // applies reports whether rule r matches o: the ticker and keyword filters,
 // the move's size and its time after the reference.
+//
+// A story measured on the whole watchlist (impact.watchlist_groups) is
+// followed up only by rules whose keywords name one of its groups: a
+// policy notice moves every name a little, and a rule written for company
+// news would alert once per ticker.
 func applies(r *rule, o *observation) bool {
 	if len(r.Tickers) > 0 && !slices.Contains(r.Tickers, o.w.Impact.Ticker) {
+		return false
+	}
+	if o.w.Story.WatchlistWide && len(r.Keywords) == 0 {
 		return false
 	}
 	if len(r.Keywords) > 0 && !slices.ContainsFunc(r.Keywords, func(k string) bool { return slices.Contains(o.w.Story.Groups, k) }) {

@@ -91,6 +91,9 @@ type StoryRow struct {
 	Link string
 	// Tickers are the watchlist symbols the story matched.
 	Tickers []string
+	// Watchlist marks a story about no watched company (a policy notice)
+	// whose impact is measured on the whole watchlist.
+	Watchlist bool
 	// Terms are the keywords or rules the story matched.
 	Terms []string
 	// Sources are the sources that reported the story, the first to

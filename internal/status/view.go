@@ -54,6 +54,7 @@ type storyView struct {
 	Headline   string
 	Href       string
 	Tickers    []string
+	Watchlist  bool
 	Terms      []string
 	Sources    []string
 	Impact     [][]impactLine // per horizon column
@@ -188,7 +189,8 @@ func horizons(stories []StoryRow) []string {
 func newStoryView(s StoryRow, horizons []string, now time.Time) storyView {
 	sv := storyView{
 		Time: storyTime(s.Time, now), Headline: cmp.Or(strings.TrimSpace(s.Headline), "(no headline)"),
-		Href: safeLink(s.Link), Tickers: s.Tickers, Terms: s.Terms, Sources: s.Sources, AfterHours: s.AfterHours,
+		Href: safeLink(s.Link), Tickers: s.Tickers, Watchlist: s.Watchlist, Terms: s.Terms, Sources: s.Sources,
+		AfterHours: s.AfterHours,
 	}
 	symbols := map[string]bool{}
 	for _, c := range s.Impact {
