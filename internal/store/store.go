@@ -29,7 +29,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 	"go.uber.org/zap"
 )
 
@@ -57,22 +56,42 @@ type Options struct {
 }
 
 // Open opens (creating if needed) the store in dir, takes the exclusive
-// lock, and migrates the schema to the current version.
+// lock, checks the whole file, and migrates the schema to the current
+// version. A damaged file fails with an error wrapping ErrDamaged and
+// naming the file, never with a panic: bbolt panics on some damaged files
+// (a truncated file, a page of zeros), and the file is read in full,
+// guarded, before anything else trusts it.
 func Open(dir string, opts Options, log *zap.Logger) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create storage directory %q: %w", dir, err)
+	}
+	return openPath(filepath.Join(dir, FileName), opts, log)
+}
+
+// openPath is Open of the file at path.
+func openPath(path string, opts Options, log *zap.Logger) (*Store, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 500 * time.Millisecond
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create storage directory %q: %w", dir, err)
+	// The file is checked read-only first, then opened for writing: bbolt
+	// loads the freelist when it opens a file for writing, and panics on a
+	// damaged one, leaving the file mapped and so locked for the rest of
+	// the process. A read-only open loads nothing but the meta pages.
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		ro, err := openBolt(path, bolt.Options{ReadOnly: true, Timeout: opts.LockTimeout})
+		if err != nil {
+			return nil, fmt.Errorf("open %q: %w", path, err)
+		}
+		err = verify(ro)
+		ro.Close()
+		if err != nil {
+			return nil, fmt.Errorf("open %q: %w", path, err)
+		}
 	}
-	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open %q: %w (is another monitord running with the same --storage.path?)", path, ErrLocked)
-	}
+	db, err := openBolt(path, bolt.Options{Timeout: opts.LockTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("open %q: %w", path, err)
 	}
