@@ -94,7 +94,7 @@ func New(opts Options) (*App, error) {
 	a.alertMetrics = alert.NewMetrics(a.reg)
 	a.impactMetrics = impact.NewMetrics(a.reg)
 
-	a.store, err = store.Open(opts.StoragePath, store.Options{}, a.log.With(zap.String("component", "store")))
+	a.store, err = store.Open(opts.StoragePath, store.Options{Now: a.now, FailWrites: opts.FailStoreWrites}, a.log.With(zap.String("component", "store")))
 	if err != nil {
 		return nil, err
 	}

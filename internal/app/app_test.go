@@ -62,6 +62,12 @@ func newHarness(t *testing.T, cfg string, setup func(a *App)) *harness {
 // newHarnessAt runs the daemon, and the fake upstream, on the clock now.
 func newHarnessAt(t *testing.T, cfg string, now func() time.Time, setup func(a *App)) *harness {
 	t.Helper()
+	return newHarnessWith(t, cfg, now, nil, setup)
+}
+
+// newHarnessWith is newHarnessAt with the Options changed by mod before New.
+func newHarnessWith(t *testing.T, cfg string, now func() time.Time, mod func(*Options), setup func(a *App)) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	up := testupstream.New()
 	t.Cleanup(up.Close)
@@ -69,14 +75,18 @@ func newHarnessAt(t *testing.T, cfg string, now func() time.Time, setup func(a *
 	up.SetPrice("MP", testupstream.Price{Price: 58.41, PrevClose: 56.9, Volume: 9412337})
 	file := filepath.Join(dir, "monitord.yml")
 	writeConfig(t, up, file, cfg)
-	a, err := New(Options{
+	opts := Options{
 		ConfigFile:      file,
 		StoragePath:     filepath.Join(dir, "data"),
 		ListenAddresses: []string{"127.0.0.1:0"},
 		ShutdownGrace:   10 * time.Second,
 		Logger:          zaptest.NewLogger(t),
 		Now:             now,
-	})
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	a, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,10 @@ type Options struct {
 	// time.Now; tests pin it to chosen instants (a weekend, a holiday, a
 	// year ahead). Schedules fire and waits last on the wall clock.
 	Now func() time.Time
+	// FailStoreWrites, when set, fails the store's write transactions
+	// whenever it returns an error, as a full disk does (see
+	// store.Options.FailWrites): for tests of what the daemon shows then.
+	FailStoreWrites func() error
 }
 
 func (o *Options) defaults() {

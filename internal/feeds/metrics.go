@@ -17,6 +17,12 @@ const (
 
 var results = []string{resultOK, resultNotModified, resultUnchanged, resultError}
 
+// reasonStore is the reason label of monitord_feed_fetch_errors_total for a
+// body fetched and parsed whose items could not be recorded: the state
+// database refused the write (a full disk). The other reasons are
+// internal/upstream's.
+const reasonStore = "store"
+
 // Duplicate kinds, the values of the kind label of
 // monitord_feed_duplicates_total: which key recognised an item as known.
 const (

@@ -33,6 +33,12 @@ type Snapshot struct {
 	Sources []SourceRow
 	// Receivers are the alert receivers.
 	Receivers []ReceiverRow
+	// StoreWriteError is why writes to the state database fail (a full
+	// disk), "" while they succeed; StoreWriteErrorSince is when they
+	// began to fail. The page shows a banner while it is set: nothing the
+	// daemon learns is being saved.
+	StoreWriteError      string
+	StoreWriteErrorSince time.Time
 }
 
 // QuoteRow is one ticker of the watchlist.

@@ -29,6 +29,14 @@ type view struct {
 	Receivers []receiverView
 
 	Stale, FailingSources, FailingReceivers int
+	// StoreWrite is set while writes to the state database fail.
+	StoreWrite *storeWriteView
+}
+
+// storeWriteView is the banner of failing writes to the state database.
+type storeWriteView struct {
+	Error string
+	Since stamp
 }
 
 // stamp is a time for a <time> element: Text is shown, ISO goes in
@@ -96,6 +104,9 @@ func newView(snap Snapshot, opts Options) view {
 		MetricsPath: opts.MetricsPath,
 		EventsPath:  EventsPath,
 		Stylesheet:  StylesheetPath,
+	}
+	if snap.StoreWriteError != "" {
+		v.StoreWrite = &storeWriteView{Error: snap.StoreWriteError, Since: ago(snap.StoreWriteErrorSince, now)}
 	}
 	for _, q := range snap.Quotes {
 		v.Quotes = append(v.Quotes, quoteView{

@@ -44,8 +44,13 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	log  *zap.Logger
+	now  func() time.Time
 	// writes and failures count write transactions for the metrics.
 	writes, failures atomic.Uint64
+	// failWrites is Options.FailWrites.
+	failWrites func() error
+	// health tracks failing writes for the warning and the status page.
+	health writeHealth
 }
 
 // Options tune Open.
@@ -53,6 +58,14 @@ type Options struct {
 	// LockTimeout is how long to wait for another process to release the
 	// file before failing with ErrLocked.
 	LockTimeout time.Duration
+	// Now is the clock of WriteFailure's times and of the warnings' rate
+	// limit; nil means time.Now.
+	Now func() time.Time
+	// FailWrites, when set, is asked before each write transaction
+	// commits, and an error it returns fails the transaction as a failed
+	// commit does (a full disk, an I/O error). It is for tests of what the
+	// daemon does when it cannot write.
+	FailWrites func() error
 }
 
 // Open opens (creating if needed) the store in dir, takes the exclusive
@@ -95,7 +108,10 @@ func openPath(path string, opts Options, log *zap.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %q: %w", path, err)
 	}
-	s := &Store{db: db, path: path, log: log}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Store{db: db, path: path, log: log, now: opts.Now, failWrites: opts.FailWrites}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %q: %w", path, err)
@@ -107,13 +123,15 @@ func openPath(path string, opts Options, log *zap.Logger) (*Store, error) {
 func (s *Store) Path() string { return s.path }
 
 // Update runs fn in a read-write transaction, committed (and fsynced) when
-// fn returns nil and rolled back otherwise.
-func (s *Store) Update(fn func(tx *Tx) error) error { return s.count(s.db.Update(wrap(fn))) }
+// fn returns nil and rolled back otherwise. A commit that fails (a full
+// disk) is logged by the store (see writes.go); fn's own error is the
+// caller's to report.
+func (s *Store) Update(fn func(tx *Tx) error) error { return s.write(s.db.Update, fn) }
 
 // Batch is Update for many small concurrent writers: bbolt folds calls made
 // at the same moment into one commit. fn may run more than once and must
 // be idempotent.
-func (s *Store) Batch(fn func(tx *Tx) error) error { return s.count(s.db.Batch(wrap(fn))) }
+func (s *Store) Batch(fn func(tx *Tx) error) error { return s.write(s.db.Batch, fn) }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx *Tx) error) error { return s.db.View(wrap(fn)) }
@@ -121,15 +139,6 @@ func (s *Store) View(fn func(tx *Tx) error) error { return s.db.View(wrap(fn)) }
 // Writes returns the write transactions committed since Open, as
 // monitord_store_write_transactions_total counts them.
 func (s *Store) Writes() uint64 { return s.writes.Load() }
-
-func (s *Store) count(err error) error {
-	if err != nil {
-		s.failures.Add(1)
-	} else {
-		s.writes.Add(1)
-	}
-	return err
-}
 
 // Check reads the whole file in a read-only transaction and returns what
 // bbolt's consistency check finds wrong (pages freed twice or reachable
