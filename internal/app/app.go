@@ -162,7 +162,12 @@ func (a *App) listen() error {
 // value on hup reloads the configuration. It then shuts down in order:
 // scheduler (waiting for runs in flight), HTTP server, components, store.
 func (a *App) Run(ctx context.Context, hup <-chan struct{}) error {
-	a.server = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.server = &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: HTTPReadHeaderTimeout,
+		WriteTimeout:      HTTPWriteTimeout,
+		IdleTimeout:       a.opts.HTTPIdleTimeout,
+	}
 	flags := &toolkit.FlagConfig{
 		WebListenAddresses: &a.opts.ListenAddresses,
 		WebSystemdSocket:   &a.opts.SystemdSocket,
