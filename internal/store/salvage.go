@@ -167,7 +167,7 @@ func salvage(tx *bolt.Tx, dst *bolt.DB, rep *Report) error {
 		rep.Problems = append(rep.Problems, p)
 	}
 	c := &copier{dst: dst}
-	w := &walker{tx: tx, onBucket: c.bucket, onKey: c.key}
+	w := &walker{tx: tx, onBucket: c.bucket, onKey: c.key, skipMeta: true}
 	w.all(func(b BucketReport) {
 		rep.Buckets = append(rep.Buckets, b)
 		if w.err == nil {

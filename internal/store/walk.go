@@ -42,11 +42,14 @@ type walker struct {
 	cur *BucketReport
 	// err is the first error of onBucket or onKey: it stops the walk.
 	err error
+	// skipMeta leaves the meta bucket out: a salvage writes a file with
+	// its own.
+	skipMeta bool
 }
 
 // all walks the top-level buckets, the salvage order first, then any
-// other the root lists, in name order; the meta bucket is left out. Each
-// bucket's counts go to report when it is not nil.
+// other the root lists, in name order. Each bucket's counts go to report
+// when it is not nil.
 func (w *walker) all(report func(BucketReport)) {
 	names := make([][]byte, 0, len(salvageOrder))
 	for _, n := range salvageOrder {
@@ -55,7 +58,7 @@ func (w *walker) all(report func(BucketReport)) {
 	var others [][]byte
 	if err := guard(func() {
 		_ = w.tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-			if string(name) != string(bucketMeta) && !slices.ContainsFunc(names, func(n []byte) bool { return bytes.Equal(n, name) }) {
+			if (!w.skipMeta || string(name) != string(bucketMeta)) && !slices.ContainsFunc(names, func(n []byte) bool { return bytes.Equal(n, name) }) {
 				others = append(others, bytes.Clone(name))
 			}
 			return nil
