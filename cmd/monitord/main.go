@@ -45,6 +45,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		onceAlerts bool
 		replayCmd  = ka.Command("replay", "Replay recorded quotes and stories through the rules and the impact engine; print the alerts that would fire.")
 		replayOpts = replayFlags(replayCmd)
+		storeCmd   = ka.Command("store", "Check or salvage the state database under --storage.path.")
+		storeCheck = storeCmd.Command("check", "Read the whole state database and report any damage: exit 0 if it is sound, 1 if not.")
+		storeRecov = storeCmd.Command("recover", "Salvage what is readable of a damaged state database into a fresh file, keeping the damaged one beside it. Stop monitord first.")
 	)
 	stampVersion(debug.ReadBuildInfo())
 	ka.Version(version.Print("monitord"))
@@ -108,6 +111,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runOnce(ctx, opts, onceAlerts, stdout, stderr)
 	case replayCmd.FullCommand():
 		return runReplay(ctx, opts.ConfigFile, replayOpts, stdout, stderr, logger)
+	case storeCheck.FullCommand():
+		return storeCheckRun(opts.StoragePath, stdout, stderr)
+	case storeRecov.FullCommand():
+		return storeRecover(opts.StoragePath, stdout, stderr, logger)
 	}
 	return 2
 }
@@ -127,7 +134,7 @@ func runDaemon(ctx context.Context, opts app.Options, logger *zap.Logger) int {
 
 	a, err := app.New(opts)
 	if err != nil {
-		logger.Error("Cannot start", zap.NamedError("err", err))
+		logStartError(logger, "Cannot start", err, opts.StoragePath)
 		return 1
 	}
 	cfgName := opts.ConfigFile

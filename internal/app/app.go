@@ -100,7 +100,7 @@ func New(opts Options) (*App, error) {
 	a.alertMetrics = alert.NewMetrics(a.reg)
 	a.impactMetrics = impact.NewMetrics(a.reg)
 
-	a.store, err = store.Open(opts.StoragePath, store.Options{}, a.log.With(zap.String("component", "store")))
+	a.store, err = store.Open(opts.StoragePath, store.Options{Now: a.now, FailWrites: opts.FailStoreWrites}, a.log.With(zap.String("component", "store")))
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,12 @@ func (a *App) listen() error {
 // value on hup reloads the configuration. It then shuts down in order:
 // scheduler (waiting for runs in flight), HTTP server, components, store.
 func (a *App) Run(ctx context.Context, hup <-chan struct{}) error {
-	a.server = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.server = &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: HTTPReadHeaderTimeout,
+		WriteTimeout:      HTTPWriteTimeout,
+		IdleTimeout:       a.opts.HTTPIdleTimeout,
+	}
 	flags := &toolkit.FlagConfig{
 		WebListenAddresses: &a.opts.ListenAddresses,
 		WebSystemdSocket:   &a.opts.SystemdSocket,

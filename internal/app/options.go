@@ -26,12 +26,19 @@ type Options struct {
 	DisableExporterMetrics bool
 	// ShutdownGrace bounds each shutdown step (jobs, then HTTP).
 	ShutdownGrace time.Duration
-	Logger        *zap.Logger
+	// HTTPIdleTimeout is how long the HTTP server keeps an idle keep-alive
+	// connection open; DefaultHTTPIdleTimeout when zero.
+	HTTPIdleTimeout time.Duration
+	Logger          *zap.Logger
 	// Now is the daemon's clock: item ages, the market calendar, impact
 	// windows, rules, alert timestamps and retention read it. nil means
 	// time.Now; tests pin it to chosen instants (a weekend, a holiday, a
 	// year ahead). Schedules fire and waits last on the wall clock.
 	Now func() time.Time
+	// FailStoreWrites, when set, fails the store's write transactions
+	// whenever it returns an error, as a full disk does (see
+	// store.Options.FailWrites): for tests of what the daemon shows then.
+	FailStoreWrites func() error
 }
 
 func (o *Options) defaults() {
@@ -47,6 +54,9 @@ func (o *Options) defaults() {
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 30 * time.Second
 	}
+	if o.HTTPIdleTimeout <= 0 {
+		o.HTTPIdleTimeout = DefaultHTTPIdleTimeout
+	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
@@ -54,6 +64,22 @@ func (o *Options) defaults() {
 		o.Now = time.Now
 	}
 }
+
+// The HTTP server's timeouts. Without them a client that opens a
+// connection and sends nothing, or stops reading, or keeps a keep-alive
+// connection idle, holds a connection and its goroutine forever.
+const (
+	// HTTPReadHeaderTimeout bounds reading a request's headers (slowloris).
+	HTTPReadHeaderTimeout = 10 * time.Second
+	// HTTPWriteTimeout bounds a request from the end of its headers to the
+	// end of the answer: longer than any scrape of /metrics (Prometheus's
+	// scrape_timeout is at most the scrape interval) and any reload.
+	HTTPWriteTimeout = 2 * time.Minute
+	// DefaultHTTPIdleTimeout bounds an idle keep-alive connection: longer
+	// than usual scrape intervals, so Prometheus keeps reusing its
+	// connection between scrapes, and finite, so an abandoned one closes.
+	DefaultHTTPIdleTimeout = 5 * time.Minute
+)
 
 // DefaultListenAddress is monitord's port. The exporter block of
 // Prometheus's default port allocations (9100-9999) is full; new

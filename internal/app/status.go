@@ -22,6 +22,9 @@ func (a *App) snapshot(ctx context.Context) (status.Snapshot, error) {
 	cfg := a.Config()
 	now := a.now().In(cfg.Location())
 	snap := status.Snapshot{Now: now, Version: version.Version, Ready: a.Ready()}
+	if since, err := a.store.WriteFailure(); err != nil {
+		snap.StoreWriteError, snap.StoreWriteErrorSince = err.Error(), since
+	}
 	a.reloadMu.Lock()
 	gen := a.gen
 	a.reloadMu.Unlock()

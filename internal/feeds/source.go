@@ -342,6 +342,11 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 	})
 	s.cacheURL(t.url, next, err)
 	if err != nil {
+		// The store logs a failed commit itself (a warning a minute, see
+		// store.Store.Update); counting the fetch as failed keeps a full
+		// disk from looking like a quiet feed.
+		m.fetches.WithLabelValues(name, resultError).Inc()
+		m.fetchErrors.WithLabelValues(name, upstream.ReasonStore).Inc()
 		return nil, fmt.Errorf("%s: record items: %w", t.shown, err)
 	}
 	m.fetches.WithLabelValues(name, resultOK).Inc()

@@ -1,8 +1,17 @@
 package feeds
 
 import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/monitord/monitord/internal/store"
+	"github.com/monitord/monitord/internal/upstream"
 )
 
 // TestUnchangedPollWrites: a poll that finds its feed unchanged (a 304, or
@@ -104,5 +113,50 @@ func TestSameButLastSuccess(t *testing.T) {
 		if got := sameButLastSuccess(base, b); got != tc.same {
 			t.Errorf("%s: sameButLastSuccess = %v, want %v", tc.name, got, tc.same)
 		}
+	}
+}
+
+// TestStoreWriteFailureIsCounted reproduces a full disk that left the
+// feed metrics at zero: a body whose items cannot be recorded counts as a
+// failed fetch with reason store, and once writes succeed again the next
+// poll records and reports what was missed.
+func TestStoreWriteFailureIsCounted(t *testing.T) {
+	h := newHarness(t)
+	if err := h.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var full atomic.Bool
+	errFull := errors.New("write monitord.db: no space left on device")
+	st, err := store.Open(h.dir, store.Options{FailWrites: func() error {
+		if full.Load() {
+			return errFull
+		}
+		return nil
+	}}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h.store = st
+	h.server.set("/desk.xml", reply{body: rssBody(
+		[3]string{"a1", "Neodymium output rises at Texas plant", "Wed, 26 Aug 2026 10:00:00 GMT"})})
+	src := h.source(h.service(h.config(deskFeed)), "desk")
+	h.poll(src) // primes
+
+	full.Store(true)
+	h.clock.Advance(5 * time.Minute)
+	h.server.set("/desk.xml", reply{body: rssBody(
+		[3]string{"a2", "Rare earth export controls tightened again", "Wed, 26 Aug 2026 15:02:00 GMT"},
+		[3]string{"a1", "Neodymium output rises at Texas plant", "Wed, 26 Aug 2026 10:00:00 GMT"})})
+	if _, err := src.Poll(context.Background()); !errors.Is(err, errFull) || !strings.Contains(err.Error(), "record items") {
+		t.Fatalf("poll on a full disk: got %v, want the store's error", err)
+	}
+	assertCounter(t, h.metrics.fetches.WithLabelValues("desk", resultError), 1)
+	assertCounter(t, h.metrics.fetchErrors.WithLabelValues("desk", upstream.ReasonStore), 1)
+
+	full.Store(false)
+	h.clock.Advance(5 * time.Minute)
+	if got := titles(h.poll(src)); len(got) != 1 || got[0] != "Rare earth export controls tightened again" {
+		t.Errorf("poll after the disk was freed: got %q, want the story the full disk held back", got)
 	}
 }

@@ -40,6 +40,12 @@ type Snapshot struct {
 	// Leads are how early each feed heard the matched stories of the last
 	// days: "who is first".
 	Leads []LeadRow
+	// StoreWriteError is why writes to the state database fail (a full
+	// disk), "" while they succeed; StoreWriteErrorSince is when they
+	// began to fail. The page shows a banner while it is set: nothing the
+	// daemon learns is being saved.
+	StoreWriteError      string
+	StoreWriteErrorSince time.Time
 }
 
 // LeadRow is how early one feed had the matched stories it carried.

@@ -176,3 +176,28 @@ func TestFirstMinutes(t *testing.T) {
 		t.Errorf("who is first: got %q, want %q", cells, want)
 	}
 }
+
+// TestStoreWriteBanner: while writes to the state database fail (a full
+// disk), the page says so at the top, with since when and why; the
+// banner is gone once they succeed.
+func TestStoreWriteBanner(t *testing.T) {
+	snap := fixture()
+	if banners := findAll(page(t, snap), "p", func(n *html.Node) bool { return attr(n, "id") == "store-write" }); len(banners) != 0 {
+		t.Fatalf("a banner while writes succeed: %q", text(banners[0]))
+	}
+	snap.StoreWriteError = "write data/monitord.db: no space left on device"
+	snap.StoreWriteErrorSince = snap.Now.Add(-3 * time.Minute)
+	banners := findAll(page(t, snap), "p", func(n *html.Node) bool { return attr(n, "id") == "store-write" })
+	if len(banners) != 1 {
+		t.Fatalf("got %d banners, want 1", len(banners))
+	}
+	got := text(banners[0])
+	for _, want := range []string{"Writes to the state database fail", "3m ago", "no space left on device"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("banner %q lacks %q", got, want)
+		}
+	}
+	if attr(banners[0], "role") != "alert" {
+		t.Error("the banner is not role=alert")
+	}
+}

@@ -31,6 +31,14 @@ type view struct {
 	Leads      []leadView
 
 	Stale, FailingSources, FailingReceivers int
+	// StoreWrite is set while writes to the state database fail.
+	StoreWrite *storeWriteView
+}
+
+// storeWriteView is the banner of failing writes to the state database.
+type storeWriteView struct {
+	Error string
+	Since stamp
 }
 
 // stamp is a time for a <time> element: Text is shown, ISO goes in
@@ -110,6 +118,9 @@ func newView(snap Snapshot, opts Options) view {
 		Stylesheet:  StylesheetPath,
 	}
 	v.MarketNote = snap.MarketNote
+	if snap.StoreWriteError != "" {
+		v.StoreWrite = &storeWriteView{Error: snap.StoreWriteError, Since: ago(snap.StoreWriteErrorSince, now)}
+	}
 	for _, q := range snap.Quotes {
 		v.Quotes = append(v.Quotes, quoteView{
 			Symbol: q.Symbol, Name: q.Name, Price: price(q.Price), Volume: volume(q.Volume),

@@ -29,7 +29,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 	"go.uber.org/zap"
 )
 
@@ -45,8 +44,13 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	log  *zap.Logger
+	now  func() time.Time
 	// writes and failures count write transactions for the metrics.
 	writes, failures atomic.Uint64
+	// failWrites is Options.FailWrites.
+	failWrites func() error
+	// health tracks failing writes for the warning and the status page.
+	health writeHealth
 }
 
 // Options tune Open.
@@ -54,29 +58,60 @@ type Options struct {
 	// LockTimeout is how long to wait for another process to release the
 	// file before failing with ErrLocked.
 	LockTimeout time.Duration
+	// Now is the clock of WriteFailure's times and of the warnings' rate
+	// limit; nil means time.Now.
+	Now func() time.Time
+	// FailWrites, when set, is asked before each write transaction
+	// commits, and an error it returns fails the transaction as a failed
+	// commit does (a full disk, an I/O error). It is for tests of what the
+	// daemon does when it cannot write.
+	FailWrites func() error
 }
 
 // Open opens (creating if needed) the store in dir, takes the exclusive
-// lock, and migrates the schema to the current version.
+// lock, checks the whole file, and migrates the schema to the current
+// version. A damaged file fails with an error wrapping ErrDamaged and
+// naming the file, never with a panic: bbolt panics on some damaged files
+// (a truncated file, a page of zeros), and the file is read in full,
+// guarded, before anything else trusts it.
 func Open(dir string, opts Options, log *zap.Logger) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create storage directory %q: %w", dir, err)
+	}
+	return openPath(filepath.Join(dir, FileName), opts, log)
+}
+
+// openPath is Open of the file at path.
+func openPath(path string, opts Options, log *zap.Logger) (*Store, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 500 * time.Millisecond
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create storage directory %q: %w", dir, err)
+	// The file is checked read-only first, then opened for writing: bbolt
+	// loads the freelist when it opens a file for writing, and panics on a
+	// damaged one, leaving the file mapped and so locked for the rest of
+	// the process. A read-only open loads nothing but the meta pages.
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		ro, err := openBolt(path, bolt.Options{ReadOnly: true, Timeout: opts.LockTimeout})
+		if err != nil {
+			return nil, fmt.Errorf("open %q: %w", path, err)
+		}
+		err = verify(ro)
+		ro.Close()
+		if err != nil {
+			return nil, fmt.Errorf("open %q: %w", path, err)
+		}
 	}
-	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open %q: %w (is another monitord running with the same --storage.path?)", path, ErrLocked)
-	}
+	db, err := openBolt(path, bolt.Options{Timeout: opts.LockTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("open %q: %w", path, err)
 	}
-	s := &Store{db: db, path: path, log: log}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Store{db: db, path: path, log: log, now: opts.Now, failWrites: opts.FailWrites}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %q: %w", path, err)
@@ -88,13 +123,15 @@ func Open(dir string, opts Options, log *zap.Logger) (*Store, error) {
 func (s *Store) Path() string { return s.path }
 
 // Update runs fn in a read-write transaction, committed (and fsynced) when
-// fn returns nil and rolled back otherwise.
-func (s *Store) Update(fn func(tx *Tx) error) error { return s.count(s.db.Update(wrap(fn))) }
+// fn returns nil and rolled back otherwise. A commit that fails (a full
+// disk) is logged by the store (see writes.go); fn's own error is the
+// caller's to report.
+func (s *Store) Update(fn func(tx *Tx) error) error { return s.write(s.db.Update, fn) }
 
 // Batch is Update for many small concurrent writers: bbolt folds calls made
 // at the same moment into one commit. fn may run more than once and must
 // be idempotent.
-func (s *Store) Batch(fn func(tx *Tx) error) error { return s.count(s.db.Batch(wrap(fn))) }
+func (s *Store) Batch(fn func(tx *Tx) error) error { return s.write(s.db.Batch, fn) }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx *Tx) error) error { return s.db.View(wrap(fn)) }
@@ -102,15 +139,6 @@ func (s *Store) View(fn func(tx *Tx) error) error { return s.db.View(wrap(fn)) }
 // Writes returns the write transactions committed since Open, as
 // monitord_store_write_transactions_total counts them.
 func (s *Store) Writes() uint64 { return s.writes.Load() }
-
-func (s *Store) count(err error) error {
-	if err != nil {
-		s.failures.Add(1)
-	} else {
-		s.writes.Add(1)
-	}
-	return err
-}
 
 // Check reads the whole file in a read-only transaction and returns what
 // bbolt's consistency check finds wrong (pages freed twice or reachable

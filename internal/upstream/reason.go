@@ -44,6 +44,10 @@ const (
 	ReasonUpstreamError = "upstream_error"   // an error object inside a 200 answer
 	ReasonBadCrumb      = "bad_crumb"        // Yahoo's getcrumb answered 200 without a token
 	ReasonConsent       = "consent_required" // Yahoo redirected to its consent page
+	// ReasonStore: the answer was read, but what it brought could not be
+	// recorded (the state database refused the write, as a full disk
+	// does): not the upstream's fault, and nothing it said is lost.
+	ReasonStore = "store"
 )
 
 // Reasons lists every reason, in the order of the README's table.
@@ -52,6 +56,7 @@ var Reasons = []string{
 	ReasonRateLimited, ReasonServerError, ReasonUnauthorized, ReasonForbidden, ReasonNotFound,
 	ReasonClientError, ReasonUnexpectedStatus,
 	ReasonTooLarge, ReasonRequest, ReasonParse, ReasonNotFeed, ReasonUpstreamError, ReasonBadCrumb, ReasonConsent,
+	ReasonStore,
 }
 
 // ErrBackingOff is wrapped by the error of a request that was not sent
@@ -228,6 +233,8 @@ func Describe(reason string, status int) string {
 		return "no crumb in the answer"
 	case ReasonConsent:
 		return "consent page"
+	case ReasonStore:
+		return "could not be saved (state database)"
 	}
 	if status == 0 {
 		switch reason {
