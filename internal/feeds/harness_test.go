@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/fakeclock"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/upstream"
 )
@@ -33,29 +34,9 @@ var testStart = utc("2026-08-26T15:00:00Z")
 
 // fakeClock is the injected clock. Sleep advances it instead of waiting,
 // so politeness and backoff run instantly and deterministically.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type fakeClock = fakeclock.Clock
 
-func newFakeClock() *fakeClock { return &fakeClock{t: testStart} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.Advance(d)
-	return ctx.Err()
-}
+func newFakeClock() *fakeClock { return fakeclock.New(testStart) }
 
 // reply is what the fake server answers on one request URI.
 type reply struct {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/fakeclock"
 	"github.com/monitord/monitord/internal/feeds"
 	"github.com/monitord/monitord/internal/feeds/match"
 	"github.com/monitord/monitord/internal/store"
@@ -50,14 +51,7 @@ func ny(t testing.TB, s string) time.Time {
 }
 
 // fakeClock is the engine's injected now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *fakeClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+type fakeClock = fakeclock.Clock
 
 // fakeBars serves scripted chart bars and counts requests.
 type fakeBars struct {
@@ -157,7 +151,7 @@ func newHarness(t *testing.T, cfg *config.Config) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, cfg: cfg, st: st, hist: tickers.NewHistory(st, 30*24*time.Hour), cal: cal,
-		clock: &fakeClock{}, bars: &fakeBars{bars: map[string][]tickers.Bar{}}, alerts: &fakeAlerts{},
+		clock: fakeclock.New(time.Time{}), bars: &fakeBars{bars: map[string][]tickers.Bar{}}, alerts: &fakeAlerts{},
 		reg: prometheus.NewRegistry()}
 	h.m = NewMetrics(h.reg)
 	h.restart()

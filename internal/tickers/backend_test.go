@@ -212,7 +212,7 @@ func TestCrumbErrorBodyIsNeverTheCrumb(t *testing.T) {
 			mu.Lock()
 			failing = false
 			mu.Unlock()
-			clock.Add(time.Hour)
+			clock.Advance(time.Hour)
 			// The fake accepts only a crumb it issued: success proves the
 			// error body was never adopted as one.
 			if _, err := b.Quotes(ctx, []string{"MP"}); err != nil {
@@ -259,14 +259,14 @@ func TestRateLimitHonoursRetryAfter(t *testing.T) {
 			if wait, _ := b.Backoff(SourceYahoo); wait != tt.want {
 				t.Errorf("got backoff %s, want %s", wait, tt.want)
 			}
-			clock.Add(tt.want - time.Second)
+			clock.Advance(tt.want - time.Second)
 			if _, err := b.Quotes(ctx, []string{"MP"}); !errors.Is(err, ErrBackingOff) {
 				t.Errorf("before the backoff ends: got %v, want ErrBackingOff", err)
 			}
 			if got := f.count("quote"); got != 1 {
 				t.Errorf("got %d quote requests, want 1 (none while backing off)", got)
 			}
-			clock.Add(2 * time.Second)
+			clock.Advance(2 * time.Second)
 			b.Quotes(ctx, []string{"MP"})
 			if got := f.count("quote"); got != 2 {
 				t.Errorf("after the backoff: got %d quote requests, want 2", got)

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/fakeclock"
 	"github.com/monitord/monitord/internal/store"
 )
 
@@ -249,26 +250,9 @@ func serveFile(t *testing.T, status int, name string, header ...string) func(htt
 }
 
 // testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type testClock = fakeclock.Clock
 
-func newClock(t time.Time) *testClock { return &testClock{t: t} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *testClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+func newClock(t time.Time) *testClock { return fakeclock.New(t) }
 
 // ny returns a New York wall-clock time.
 func ny(t *testing.T, s string) time.Time {

@@ -23,7 +23,7 @@ func TestPollMetrics(t *testing.T) {
 	if _, err := p.Poll(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(90 * time.Second)
+	clock.Advance(90 * time.Second)
 
 	want := `
 # HELP monitord_quote_change_ratio Change of the last accepted price against the previous close, as a ratio (0.05 is +5%).
@@ -130,7 +130,7 @@ func TestMetricsBackoffAndSourceSwitch(t *testing.T) {
 	if _, err := p.Poll(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(100 * time.Second)
+	clock.Advance(100 * time.Second)
 	want := `
 # HELP monitord_quote_backoff_seconds Seconds until the source may be asked again after failures; 0 when it is not backing off.
 # TYPE monitord_quote_backoff_seconds gauge
@@ -153,7 +153,7 @@ monitord_quote_source_info{source="yahoo_chart",symbol="REMX"} 1
 	f.mu.Lock()
 	f.onQuote = nil
 	f.mu.Unlock()
-	clock.Add(time.Hour)
+	clock.Advance(time.Hour)
 	if _, err := p.Poll(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func TestJumpsWaitForConfirmation(t *testing.T) {
 		t.Fatalf("first poll: %v, want 58.41", got)
 	}
 	// Yahoo now says 131.2 (+125 %): held, not handed on.
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	f.set("MP", fakeQuote{price: 131.2, prev: 56.9, volume: 9412337, at: clock.Now()})
 	if got := price(); got != 0 {
 		t.Fatalf("unconfirmed jump: got %v, want no quote", got)
@@ -102,7 +102,7 @@ func TestJumpsWaitForConfirmation(t *testing.T) {
 		t.Errorf("rejected{reason=jump}: got %v, want 1", got)
 	}
 	// The next poll agrees (131.9 is within 10 %): the move is real.
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	f.set("MP", fakeQuote{price: 131.9, prev: 56.9, volume: 9412337, at: clock.Now()})
 	if got := price(); got != 131.9 {
 		t.Fatalf("confirmed by the next poll: got %v, want 131.9", got)
@@ -123,7 +123,7 @@ func TestJumpsWaitForConfirmation(t *testing.T) {
 		{v7: 140, chart: 141, want: Quote{Price: 141, Source: SourceYahooChart}},
 		{v7: 1400, chart: 139, want: Quote{Price: 139, Source: SourceYahooChart}},
 	} {
-		clock.Add(time.Minute)
+		clock.Advance(time.Minute)
 		f2.set("MP", fakeQuote{price: tc.chart, prev: 56.9, at: clock.Now()})
 		f2.onQuote = v7Answer(mpEntry(fmt.Sprint(tc.v7), "56.9", clock.Now()))
 		res, _ := p2.Poll(testCtx(t))

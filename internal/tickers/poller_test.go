@@ -373,7 +373,7 @@ func TestFailuresLogOncePerChange(t *testing.T) {
 	p := newTestPoller(t, cfg, clock, nil, nil, zap.New(core))
 	for range 3 {
 		p.Poll(testCtx(t))
-		clock.Add(10 * time.Minute) // past each backoff
+		clock.Advance(10 * time.Minute) // past each backoff
 	}
 	warns := map[string]int{}
 	for _, e := range logs.FilterLevelExact(zapcore.WarnLevel).All() {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monitord/monitord/internal/fakeclock"
 	promconfig "github.com/prometheus/common/config"
 )
 
@@ -93,7 +94,7 @@ func TestHostPauseIsSharedByEveryClient(t *testing.T) {
 		w.Write([]byte(`{}`))
 	}))
 	defer srv.Close()
-	clock := &fakeClock{t: start}
+	clock := fakeclock.New(start)
 	hosts := NewHosts(HostsOptions{Now: clock.Now, Sleep: clock.Sleep})
 	poller, err := NewClient(promconfig.DefaultHTTPClientConfig, ClientOptions{Name: "quotes", Hosts: hosts, Now: clock.Now})
 	if err != nil {

@@ -3,40 +3,20 @@ package upstream
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/monitord/monitord/internal/fakeclock"
 )
 
 var start = time.Date(2026, time.August, 26, 15, 0, 0, 0, time.UTC) // any instant: nothing here ages
 
 // fakeClock is an injected clock whose Sleep advances it.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.Advance(d)
-	return ctx.Err()
-}
+type fakeClock = fakeclock.Clock
 
 func newTestHosts() (*Hosts, *fakeClock) {
-	c := &fakeClock{t: start}
+	c := fakeclock.New(start)
 	return NewHosts(HostsOptions{Now: c.Now, Sleep: c.Sleep}), c
 }
 
@@ -77,7 +57,7 @@ func TestPolitenessSharedAcrossCallers(t *testing.T) {
 }
 
 func TestPolitenessCancel(t *testing.T) {
-	c := &fakeClock{t: start}
+	c := fakeclock.New(start)
 	h := NewHosts(HostsOptions{Now: c.Now, Sleep: func(context.Context, time.Duration) error { return context.Canceled }})
 	h.Wait(context.Background(), "https://www.sec.gov/a")
 	if err := h.Wait(context.Background(), "https://www.sec.gov/b"); err == nil {

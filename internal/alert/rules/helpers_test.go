@@ -14,6 +14,7 @@ import (
 
 	"github.com/monitord/monitord/internal/alert"
 	"github.com/monitord/monitord/internal/config"
+	"github.com/monitord/monitord/internal/fakeclock"
 	"github.com/monitord/monitord/internal/store"
 	"github.com/monitord/monitord/internal/tickers"
 )
@@ -25,22 +26,7 @@ var _ Enqueuer = (*alert.Dispatcher)(nil)
 var t0 = time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
 
 // fakeClock is the Engine's time, moved by the test.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
+type fakeClock = fakeclock.Clock
 
 // sent is one alert committed to the outbox.
 type sent struct {
@@ -156,7 +142,7 @@ type rig struct {
 func newRig(t *testing.T, rules string) *rig {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	r := &rig{t: t, dir: t.TempDir(), clock: &fakeClock{now: t0}, rec: &recorder{}, reg: reg, m: alert.NewMetrics(reg)}
+	r := &rig{t: t, dir: t.TempDir(), clock: fakeclock.New(t0), rec: &recorder{}, reg: reg, m: alert.NewMetrics(reg)}
 	r.open()
 	t.Cleanup(func() { r.st.Close() })
 	r.reload(rules)
