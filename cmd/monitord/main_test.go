@@ -15,7 +15,7 @@ func TestCheckConfig(t *testing.T) {
 		noStderr string
 	}{
 		{args: []string{"check-config", "../../configs/monitord.yml"}, code: 0,
-			stdout: "../../configs/monitord.yml: SUCCESS: 9 tickers, 7 feeds (4 enabled), 3 keyword groups, 0 rules, 0 receivers\n"},
+			stdout: "../../configs/monitord.yml: SUCCESS: 9 tickers, 9 feeds (6 enabled), 3 keyword groups, 0 rules, 0 receivers\n"},
 		{args: []string{"check-config", "../../configs/example.yml"}, code: 0,
 			stdout: "../../configs/example.yml: SUCCESS: 5 tickers, 14 feeds (13 enabled), 2 keyword groups, 8 rules, 3 receivers\n"},
 		{args: []string{"check-config", "../../internal/config/testdata/bad_refs.bad.yml"}, code: 1,
