@@ -3,7 +3,9 @@ module github.com/monitord/monitord
 go 1.26.8
 
 require (
+	github.com/PuerkitoBio/goquery v1.14.0
 	github.com/alecthomas/units v0.0.0-20240927000941-0f3dac36c52b
+	github.com/andybalholm/cascadia v1.3.5
 	github.com/jsternberg/zap-logfmt v1.2.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/common v0.74.0

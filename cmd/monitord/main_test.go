@@ -15,9 +15,9 @@ func TestCheckConfig(t *testing.T) {
 		noStderr string
 	}{
 		{args: []string{"check-config", "../../configs/monitord.yml"}, code: 0,
-			stdout: "../../configs/monitord.yml: SUCCESS: 9 tickers, 7 feeds (4 enabled), 3 keyword groups, 0 rules, 0 receivers\n"},
+			stdout: "../../configs/monitord.yml: SUCCESS: 9 tickers, 9 feeds (6 enabled), 3 keyword groups, 0 rules, 0 receivers\n"},
 		{args: []string{"check-config", "../../configs/example.yml"}, code: 0,
-			stdout: "../../configs/example.yml: SUCCESS: 5 tickers, 7 feeds (6 enabled), 2 keyword groups, 8 rules, 3 receivers\n"},
+			stdout: "../../configs/example.yml: SUCCESS: 5 tickers, 14 feeds (13 enabled), 2 keyword groups, 8 rules, 3 receivers\n"},
 		{args: []string{"check-config", "../../internal/config/testdata/bad_refs.bad.yml"}, code: 1,
 			stderr: []string{"FAILED: 6 problem(s)", `line 11: rules[0].receivers[0]: receiver "slack-ops" is not defined in receivers`}},
 		{args: []string{"check-config", "no-such-file.yml"}, code: 1,

@@ -58,7 +58,7 @@ func TestBadConfigs(t *testing.T) {
 			`line 17: feeds[1].url: is a template but neither per_ticker nor batch_size is set`,
 			`line 19: feeds[2].url: bad template: unknown field .Sym (use {{.Symbol}}, {{.CIK}} or {{.Name}})`,
 			`line 21: feeds[2].schedule: "CRON_TZ=America/New_York" has a time zone but no schedule`,
-			`line 23: feeds[3].type: unknown feed type "atom" (want rss, yahoo_search, edgar or globenewswire)`,
+			`line 23: feeds[3].type: unknown feed type "atom" (want rss, yahoo_search, edgar, globenewswire, federal_register, dod_contracts or list_page)`,
 		}},
 		{"bad_refs.bad.yml", []string{
 			`line 6: keywords.empty: needs at least one term in any or all`,
@@ -107,6 +107,18 @@ func TestBadConfigs(t *testing.T) {
 			`line 9: feeds[1].url: a batch_size feed's URL must use {{.Symbols}}, {{.Names}} or {{.CIKs}}, e.g. {{join .Symbols ","}}`,
 			`line 13: feeds[2].batch_size: must be positive, got -1`,
 			`line 15: feeds[3].url: bad template: unknown field .Tickers (use {{.Symbols}}, {{.Names}} or {{.CIKs}})`,
+		}},
+		{"bad_primary.bad.yml", []string{
+			`line 4: feeds[0].list_page: is required for a list_page feed: at least item, the CSS selector of each entry`,
+			`line 11: feeds[1].list_page.item: bad CSS selector "ul.list > li[": expected identifier, found EOF instead`,
+			`line 12: feeds[1].list_page.link: bad CSS selector "a[href": unexpected EOF in attribute selector`,
+			`line 14: feeds[1].list_page.date_layout: "Jan 2" is not a Go time layout with a year, a month and a day (such as 2006-01-02 or 2006年01月02日)`,
+			`line 15: feeds[1].list_page.date_pattern: bad regular expression: error parsing regexp: missing closing ): ` + "`(\\d{4}年`",
+			`line 16: feeds[1].list_page.timezone: unknown time zone "Asia/Nowhere"`,
+			`line 20: feeds[2].list_page.item: is required: the CSS selector of each entry of the list`,
+			`line 24: feeds[3].list_page: only for a feed of type list_page`,
+			`line 26: feeds[3].federal_register: only for a feed of type federal_register`,
+			`line 32: feeds[4].federal_register.agencies[1]: "Trade Representative" is not an agency slug (lower-case words joined by '-', as in industry-and-security-bureau)`,
 		}},
 		{"bad_providers.bad.yml", []string{
 			`line 4: quotes.providers[1]: unknown provider "bloomberg" (want one of yahoo, yahoo_chart, finnhub)`,

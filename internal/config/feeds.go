@@ -63,7 +63,7 @@ func (n *News) UnmarshalYAML(unmarshal func(any) error) error {
 	return unmarshal((*plain)(n))
 }
 
-// Feed types.
+// Feed types (see also feeds_primary.go).
 const (
 	FeedRSS           = "rss"           // RSS 0.9x/2.0, RSS 1.0/RDF, Atom or JSON Feed
 	FeedYahooSearch   = "yahoo_search"  // Yahoo v1/finance/search news JSON
@@ -111,6 +111,12 @@ type Feed struct {
 	// HTTPConfig sets TLS, authentication, a proxy, redirects and headers
 	// for this feed's requests; unset, DefaultHTTPConfig.
 	HTTPConfig *HTTPConfig `yaml:"http_config,omitempty"`
+	// ListPage says how a list_page feed finds the entries of its page;
+	// required for that type, an error for any other.
+	ListPage *ListPage `yaml:"list_page,omitempty"`
+	// FederalRegister narrows a federal_register feed; only for that
+	// type.
+	FederalRegister *FederalRegister `yaml:"federal_register,omitempty"`
 	// Enabled turns the feed off when false. Unset, an edgar feed is on only
 	// when its User-Agent names a contact, and every other feed is on.
 	Enabled *bool `yaml:"enabled,omitempty"`
@@ -254,11 +260,7 @@ func validateFeeds(ps *problems, c *Config, v *validator, symbols map[string]boo
 		if f.Type == "" {
 			f.Type = FeedRSS
 		}
-		switch f.Type {
-		case FeedRSS, FeedYahooSearch, FeedEDGAR, FeedGlobeNewswire:
-		default:
-			ps.add(p+".type", "unknown feed type %q (want rss, yahoo_search, edgar or globenewswire)", f.Type)
-		}
+		validateFeedType(ps, p, f)
 		if f.Schedule == "" {
 			f.Schedule = c.News.Schedule
 		}

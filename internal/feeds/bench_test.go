@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mmcdole/gofeed"
 
@@ -42,6 +43,8 @@ func BenchmarkParse(b *testing.B) {
 		{"globenewswire", config.FeedGlobeNewswire, readTestdata(b, "globenewswire-public.xml")},
 		{"edgar-latin1", config.FeedEDGAR, readTestdata(b, "edgar-mp-8k.atom")},
 		{"yahoo-search-json", config.FeedYahooSearch, readTestdata(b, "yahoo-search-mp.json")},
+		{"federal-register-inspection", config.FeedFederalRegister, readTestdata(b, "federalregister-inspection.json")},
+		{"dod-contracts", config.FeedDoDContracts, readTestdata(b, "dod-contracts.xml")},
 	}
 	for _, c := range cases {
 		items, err := Parse(c.typ, c.body, "")
@@ -58,6 +61,20 @@ func BenchmarkParse(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(items)), "ns/item")
 		})
+	}
+}
+
+// BenchmarkParseListPage reports the cost of reading a GBK list page:
+// charset detection and conversion, the HTML parse, the selectors.
+func BenchmarkParseListPage(b *testing.B) {
+	body := readTestdata(b, "listpage-mofcom-gbk.html")
+	lp := newListPage("mofcom", &config.ListPage{Item: "ul.txtList_01 li"}, time.UTC)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := lp.parse(body, "text/html", "https://www.mofcom.gov.cn/zwgk/zcfb/index.html"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -5,11 +5,13 @@ import (
 	"mime"
 	"regexp"
 	"strings"
+	gounicode "unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 )
 
@@ -141,4 +143,78 @@ func isXMLChar(r rune, size int) bool {
 	}
 	return r == '\t' || r == '\n' || r == '\r' ||
 		(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
+
+// htmlToUTF8 returns an HTML page as UTF-8. The page's encoding is chosen,
+// in order, from:
+//
+//  1. a byte-order mark;
+//  2. the bytes themselves when they are valid UTF-8 (as for feeds: a GBK
+//     page is never valid UTF-8 by accident, a mislabelled UTF-8 page is
+//     common);
+//  3. the Content-Type charset, then the page's own declaration (<meta
+//     charset> or http-equiv, in its first 1024 bytes), unless either
+//     claims the UTF-8 the bytes are not;
+//  4. GB 18030 (a superset of GBK and GB 2312), when the bytes read as
+//     Chinese text without a fault: a ministry page that declares nothing;
+//  5. windows-1252.
+func htmlToUTF8(body []byte, contentType string) []byte {
+	switch {
+	case bytes.HasPrefix(body, bomUTF8):
+		return body[len(bomUTF8):]
+	case bytes.HasPrefix(body, bomUTF16BE):
+		return decodeWith(unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), body)
+	case bytes.HasPrefix(body, bomUTF16LE):
+		return decodeWith(unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), body)
+	case utf8.Valid(body):
+		return body
+	}
+	for _, label := range []string{contentCharset(contentType), declaredCharset(body)} {
+		if label == "" || strings.EqualFold(label, "utf-8") || strings.EqualFold(label, "utf8") {
+			continue
+		}
+		if enc, _ := charset.Lookup(label); enc != nil {
+			return decodeWith(enc, body)
+		}
+	}
+	if readsAsChinese(body) {
+		return decodeWith(simplifiedchinese.GB18030, body)
+	}
+	return decodeWith(charmap.Windows1252, body)
+}
+
+// declaredCharset returns the encoding a page's <meta> declares, or "".
+func declaredCharset(body []byte) string {
+	_, name, _ := charset.DetermineEncoding(body, "")
+	// Without a declaration DetermineEncoding guesses windows-1252; only
+	// a page that says "charset" where it looks (the first 1024 bytes)
+	// declared it.
+	prescan := body[:min(len(body), 1024)]
+	if name == "windows-1252" && !bytes.Contains(bytes.ToLower(prescan), []byte("charset")) {
+		return ""
+	}
+	return name
+}
+
+// readsAsChinese reports whether b decodes as GB 18030 without a
+// replacement character and mostly into Han characters: Latin-1 or
+// windows-1252 text rarely does both.
+func readsAsChinese(b []byte) bool {
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	if err != nil {
+		return false
+	}
+	han, other := 0, 0
+	for _, r := range string(out) {
+		switch {
+		case r == utf8.RuneError:
+			return false
+		case r < utf8.RuneSelf:
+		case gounicode.Is(gounicode.Han, r):
+			han++
+		default:
+			other++
+		}
+	}
+	return han >= 2 && han > other
 }

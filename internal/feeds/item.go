@@ -2,9 +2,11 @@
 // each configured feed politely (conditional GET, size and time limits,
 // per-host rate limits, backoff on 429 and 5xx), parses whatever the source
 // sends (RSS, RDF, Atom, JSON Feed, Yahoo's search JSON, SEC EDGAR filings,
-// GlobeNewswire releases) into normalised Items, remembers what it has seen
-// in the store, folds the same story from several sources into one, and
-// matches each new story against the keyword groups and tickers.
+// GlobeNewswire releases, the Federal Register's documents and public
+// inspection list, the Department of Defense's contract digests, HTML
+// announcement lists without a feed) into normalised Items, remembers what
+// it has seen in the store, folds the same story from several sources into
+// one, and matches each new story against the keyword groups and tickers.
 //
 // A source that fails (network, HTTP status, a body that is not a feed)
 // fails alone: its error is typed with a reason that becomes a metric label,
@@ -24,7 +26,8 @@ type Item struct {
 	// Feed is the configured name of the feed the item came from.
 	Feed string
 	// ID is the source's own identifier: RSS guid, Atom id, Yahoo uuid,
-	// EDGAR accession number or GlobeNewswire dc:identifier. It may be empty.
+	// EDGAR accession number, GlobeNewswire dc:identifier, Federal
+	// Register document number, a list page entry's link. It may be empty.
 	ID string
 	// Title is the headline as plain text, without an aggregator's
 	// " - Publisher" suffix.
@@ -51,6 +54,8 @@ type Item struct {
 	Tickers []string
 	// Filing is set for SEC EDGAR filings.
 	Filing *Filing
+	// Notice is set for Federal Register documents.
+	Notice *Notice
 }
 
 // Filing is what an EDGAR entry says beyond a headline.
@@ -67,13 +72,44 @@ type Filing struct {
 	Company string `json:"company,omitempty"`
 }
 
+// Notice is what a Federal Register entry says beyond a headline.
+type Notice struct {
+	// DocumentNumber is the Federal Register's document number
+	// (2026-17012): the same on the public inspection list and, days
+	// later, in the published issue.
+	DocumentNumber string `json:"document_number"`
+	// Type is the document type: Rule, Proposed Rule, Notice,
+	// Presidential Document.
+	Type string `json:"type,omitempty"`
+	// Agencies are the issuing agencies' slugs
+	// (industry-and-security-bureau).
+	Agencies []string `json:"agencies,omitempty"`
+	// PublicationDate is the issue (YYYY-MM-DD) the document is, or is
+	// to be, published in.
+	PublicationDate string `json:"publication_date,omitempty"`
+	// PublicInspection is set when the entry came from the public
+	// inspection list: filed, not yet published.
+	PublicInspection bool `json:"public_inspection,omitempty"`
+	// InspectionIssue is the latest public inspection issue (YYYY-MM-DD)
+	// that listed the document; a list whose newest is before today is
+	// the previous day's, served overnight.
+	InspectionIssue string `json:"inspection_issue,omitempty"`
+}
+
 // dedupKey is what identifies the item's story across sources: the
 // accession number for a filing (every company's 8-K has the same title),
-// otherwise the headline's fingerprint when it is specific enough, else
-// the canonical URL, else the source's own id, else the short headline.
+// the document number for a Federal Register document (its public
+// inspection entry and its publication days later are one story, whatever
+// their titles), otherwise the headline's fingerprint when it is specific
+// enough, else the canonical URL, else the source's own id, else the short
+// headline. byTitle says the key is a headline's: only those expire with
+// the dedup window, the others identify one story for good.
 func (it *Item) dedupKey() (key string, byTitle bool) {
 	if it.Filing != nil && it.Filing.Accession != "" {
 		return "edgar:" + it.Filing.Accession, false
+	}
+	if it.Notice != nil && it.Notice.DocumentNumber != "" {
+		return "fr:" + it.Notice.DocumentNumber, false
 	}
 	fp := fingerprint(it.Title)
 	switch {
@@ -126,6 +162,9 @@ type Story struct {
 	Match match.Result `json:"match"`
 	// Filing is set for SEC EDGAR filings.
 	Filing *Filing `json:"filing,omitempty"`
+	// Notice is set for Federal Register documents: that of the first
+	// feed that had it (the public inspection entry, usually).
+	Notice *Notice `json:"notice,omitempty"`
 }
 
 // Matched reports whether the story hit a keyword group: downstream alerts

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/monitord/monitord/internal/config"
@@ -18,7 +19,8 @@ import (
 const maxSummaryRunes = 1000
 
 // Parse reads one response body of a feed of the given type (a
-// config.Feed* constant; "" means rss) into Items, at most
+// config.Feed* constant but list_page, which needs its selectors; ""
+// means rss) into Items, at most
 // maxItemsPerBody of them: the newest (see newest). contentType is the
 // response's Content-Type, used only as a charset hint. The Items carry
 // neither the feed's name nor settled dates: the Source fills those in.
@@ -52,6 +54,10 @@ func parseAll(feedType string, body []byte, contentType string) (items []Item, e
 		items, err = parseYahooSearch(body)
 	case config.FeedEDGAR:
 		items, err = parseEDGAR(body)
+	case config.FeedFederalRegister:
+		items, err = parseFederalRegister(body)
+	case config.FeedDoDContracts:
+		items, err = parseDoDContracts(body)
 	default:
 		items, err = parseGeneric(body, feedType == config.FeedGlobeNewswire)
 	}
@@ -59,6 +65,28 @@ func parseAll(feedType string, body []byte, contentType string) (items []Item, e
 		return nil, err
 	}
 	return items, nil
+}
+
+// bodyParser reads one body of a feed, fetched from pageURL (against which
+// a page without a feed resolves its links), into Items.
+type bodyParser func(body []byte, contentType, pageURL string) ([]Item, error)
+
+// parserFor returns the parser of feed f: its type's, with what the feed's
+// configuration adds (a list page's selectors, a Federal Register feed's
+// agencies). loc is the zone of dates a page gives without one.
+func parserFor(f config.Feed, loc *time.Location) bodyParser {
+	switch {
+	case f.Type == config.FeedListPage:
+		return newListPage(f.Name, f.ListPage, f.ListPage.Location(loc)).parse
+	case f.Type == config.FeedFederalRegister && f.FederalRegister != nil && len(f.FederalRegister.Agencies) > 0:
+		agencies := f.FederalRegister.Agencies
+		return func(body []byte, contentType, _ string) ([]Item, error) {
+			items, err := parseAll(f.Type, body, contentType)
+			return keepAgencies(items, agencies), err
+		}
+	}
+	typ := f.Type
+	return func(body []byte, contentType, _ string) ([]Item, error) { return parseAll(typ, body, contentType) }
 }
 
 // parseError wraps a failure to read a body that claims to be a feed.

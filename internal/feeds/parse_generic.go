@@ -19,20 +19,9 @@ import (
 // Seeking Alpha's sa:stock symbols. preferDCID makes dc:identifier the
 // item's id over its guid (GlobeNewswire).
 func parseGeneric(body []byte, preferDCID bool) ([]Item, error) {
-	p := gofeed.NewParser()
-	// The image scan runs a full HTML parse of every description to find an
-	// <img> we never use.
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-	p.KeepOriginalFeed = true
-	f, err := p.Parse(bytes.NewReader(body))
-	switch {
-	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
-		return nil, notFeedError(body)
-	case err != nil:
-		return nil, parseError("%s: %v", describeFeed(body), err)
-	}
-	if f.FeedType == "json" && !strings.Contains(f.FeedVersion, "jsonfeed.org") {
-		return nil, notFeedError(body)
+	f, err := parseFeed(body)
+	if err != nil {
+		return nil, err
 	}
 	var originals []*rss.Item
 	if rf, ok := f.OriginalFeed().(*rss.Feed); ok && len(rf.Items) == len(f.Items) {
@@ -56,6 +45,27 @@ func parseGeneric(body []byte, preferDCID bool) ([]Item, error) {
 		items = append(items, it)
 	}
 	return items, nil
+}
+
+// parseFeed reads a body with gofeed, telling a body that is no feed at
+// all (not_feed) from a broken feed (parse).
+func parseFeed(body []byte) (*gofeed.Feed, error) {
+	p := gofeed.NewParser()
+	// The image scan runs a full HTML parse of every description to find an
+	// <img> we never use.
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	p.KeepOriginalFeed = true
+	f, err := p.Parse(bytes.NewReader(body))
+	switch {
+	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
+		return nil, notFeedError(body)
+	case err != nil:
+		return nil, parseError("%s: %v", describeFeed(body), err)
+	}
+	if f.FeedType == "json" && !strings.Contains(f.FeedVersion, "jsonfeed.org") {
+		return nil, notFeedError(body)
+	}
+	return f, nil
 }
 
 func describeFeed(body []byte) string {

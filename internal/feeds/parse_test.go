@@ -302,6 +302,8 @@ func TestParseKeepsNoBodyBytes(t *testing.T) {
 		{"globenewswire-public.xml", config.FeedGlobeNewswire},
 		{"edgar-mp-8k.atom", config.FeedEDGAR},
 		{"yahoo-search-mp.json", config.FeedYahooSearch},
+		{"federalregister-inspection.json", config.FeedFederalRegister},
+		{"dod-contracts.xml", config.FeedDoDContracts},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			body := readTestdata(t, c.file)

@@ -95,9 +95,12 @@ func (o outcome) add(p outcome) outcome {
 
 // record files items, oldest first, and returns the new stories. An item
 // is known when its source id (per feed) or its canonical URL was seen at
-// any time within retention, or its story key (the normalised headline)
-// was first seen within the dedup window; a known item from a feed the
-// story does not list yet is appended to the story's sources.
+// any time within retention, or its story key was: a normalised headline
+// first seen within the dedup window, an accession or document number at
+// any time within retention; a known item from a feed the story does not
+// list yet is appended to the story's sources. A known story that no
+// source's text matched so far is reported by the first item that
+// matches (see firstMatch).
 func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
 	seen := tx.Bucket(store.BucketSeen)
 	stories := tx.Bucket(store.BucketStories)
@@ -141,7 +144,16 @@ func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
 				continue
 			}
 		}
-		if first, sid, ok := decodeSeen(seen.Get(storyKey)); ok && r.now.Sub(first) <= r.window {
+		if first, sid, ok := decodeSeen(seen.Get(storyKey)); ok && (!byTitle || r.now.Sub(first) <= r.window) {
+			if s, ok := r.firstMatch(stories, it, sid); ok {
+				if err := putKeys(seen, seenValue(r.now, sid), idKey, urlKey); err != nil {
+					return out, err
+				}
+				if err := r.emit(tx, stories, it, &s, &out); err != nil {
+					return out, err
+				}
+				continue
+			}
 			if byTitle {
 				out.dups[dupTitle]++
 			} else {
@@ -158,14 +170,10 @@ func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
 		}
 
 		val := seenValue(r.now, id)
-		for _, k := range [][]byte{idKey, urlKey} {
-			if k != nil {
-				if err := seen.Put(k, val); err != nil {
-					return out, err
-				}
-			}
+		if err := putKeys(seen, val, idKey, urlKey); err != nil {
+			return out, err
 		}
-		if !r.prime && !it.PublishedEstimated && r.now.Sub(it.Published) > r.maxAge {
+		if !r.prime && r.tooOld(it) {
 			out.tooOld++
 			continue
 		}
@@ -177,27 +185,72 @@ func (r *recorder) record(tx *store.Tx, items []Item) (outcome, error) {
 			out.notWatched++
 			continue
 		}
-		if s.Matched() {
-			if err := putStory(stories, &s); err != nil {
-				return out, err
-			}
-		}
 		if r.prime {
+			if s.Matched() {
+				if err := putStory(stories, &s); err != nil {
+					return out, err
+				}
+			}
 			out.primed++
 			continue
 		}
-		if s.Matched() {
-			if err := putPending(tx, &s); err != nil {
-				return out, err
-			}
-			out.lags = append(out.lags, 0)
+		if err := r.emit(tx, stories, it, &s, &out); err != nil {
+			return out, err
 		}
-		if !it.PublishedEstimated && !it.Published.After(r.now) {
-			out.delays = append(out.delays, r.now.Sub(it.Published))
-		}
-		out.stories = append(out.stories, s)
 	}
 	return out, nil
+}
+
+// putKeys files the keys that are set under val.
+func putKeys(seen *store.Bucket, val []byte, keys ...[]byte) error {
+	for _, k := range keys {
+		if k != nil {
+			if err := seen.Put(k, val); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *recorder) tooOld(it *Item) bool {
+	return !it.PublishedEstimated && r.now.Sub(it.Published) > r.maxAge
+}
+
+// emit reports the new story s of item it: kept and pending when it
+// matched, timed, and returned by the poll.
+func (r *recorder) emit(tx *store.Tx, stories *store.Bucket, it *Item, s *Story, out *outcome) error {
+	if s.Matched() {
+		if err := putStory(stories, s); err != nil {
+			return err
+		}
+		if err := putPending(tx, s); err != nil {
+			return err
+		}
+		out.lags = append(out.lags, 0)
+	}
+	if !it.PublishedEstimated && !it.Published.After(r.now) {
+		out.delays = append(out.delays, r.now.Sub(it.Published))
+	}
+	out.stories = append(out.stories, *s)
+	return nil
+}
+
+// firstMatch returns story sid as item it tells it when no source's text
+// matched that story so far (it is not kept) and this item's does: the
+// story's first matched sighting, reported now under the same id. A Federal
+// Register document on the public inspection list has no abstract and may
+// match nothing; published days later, its abstract may. Neither a priming
+// record nor an item too old to report counts.
+func (r *recorder) firstMatch(stories *store.Bucket, it *Item, sid string) (Story, bool) {
+	if r.prime || r.tooOld(it) || stories.Get([]byte(sid)) != nil {
+		return Story{}, false
+	}
+	s := r.newStory(it, sid)
+	if !s.Matched() || (r.onlyWatchlist && len(s.Tickers) == 0) {
+		return Story{}, false
+	}
+	return s, true
 }
 
 // refresh moves an id or URL entry's time to now once it is half-way to
@@ -251,6 +304,7 @@ func (r *recorder) newStory(it *Item, id string) Story {
 		Tickers:            res.Symbols(),
 		Match:              res,
 		Filing:             it.Filing,
+		Notice:             it.Notice,
 	}
 }
 

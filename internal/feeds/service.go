@@ -136,7 +136,7 @@ func New(cfg *config.Config, st *store.Store, m *Metrics, log *zap.Logger, opts 
 			return nil, err
 		}
 		src := &Source{
-			svc: s, feed: f, log: flog, client: client,
+			svc: s, feed: f, log: flog, client: client, parse: parserFor(f, cfg.Location()),
 			ua:      f.EffectiveUserAgent(cfg.Global),
 			timeout: durationOr(f.Timeout.D(), cfg.News.Timeout.D(), 20*time.Second),
 			maxBody: int64(f.MaxBodySize),

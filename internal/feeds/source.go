@@ -25,6 +25,7 @@ import (
 type Source struct {
 	svc     *Service
 	feed    config.Feed
+	parse   bodyParser
 	targets []target
 	ua      string
 	client  *http.Client
@@ -59,6 +60,9 @@ type Source struct {
 	// logged, so the warning comes once per feed, not every poll. Guarded
 	// by mu.
 	warnedCut bool
+	// previousIssue is the last public inspection issue logged as a
+	// previous day's (federal_register feeds). Guarded by mu.
+	previousIssue string
 }
 
 // target is one URL of a feed: the feed's URL, or one rendering of a
@@ -308,9 +312,15 @@ func (s *Source) pollURL(ctx context.Context, t target) ([]Story, error) {
 		return nil, err
 	}
 
-	items, err := s.svc.parse(ctx, s.feed.Type, resp)
+	items, err := s.svc.parse(ctx, s.parse, resp, t.url)
 	if err != nil {
+		// Not fresh: a body that fails is asked for again at the next
+		// poll, so its failure is reported again, never skipped as fresh.
+		delete(s.freshUntil, t.url)
 		return nil, s.fail(t, &us, err)
+	}
+	if s.feed.Type == config.FeedFederalRegister {
+		s.notePreviousIssue(t, items)
 	}
 	m.items.WithLabelValues(name).Add(float64(len(items)))
 	items, quiet, ends := s.trim(t, us, items)
@@ -443,13 +453,14 @@ func (s *Source) recovered(t target, us *urlState) {
 	}
 }
 
-// parse parses a body once a CPU is free for it (see Service.parsing).
-func (svc *Service) parse(ctx context.Context, typ string, resp *fetchResponse) ([]Item, error) {
+// parse parses a body of pageURL with p once a CPU is free for it (see
+// Service.parsing).
+func (svc *Service) parse(ctx context.Context, p bodyParser, resp *fetchResponse, pageURL string) ([]Item, error) {
 	select {
 	case svc.parsing <- struct{}{}:
 	case <-ctx.Done():
 		return nil, upstream.TransportError(ctx, ctx.Err())
 	}
 	defer func() { <-svc.parsing }()
-	return parseAll(typ, resp.body, resp.contentType)
+	return p(resp.body, resp.contentType, pageURL)
 }

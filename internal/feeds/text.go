@@ -198,8 +198,9 @@ func stripPublisher(title, publisher string, guess bool) string {
 
 // fingerprint is a headline reduced to what survives re-publication: lower
 // case, apostrophes dropped, "&" read as "and", every other run of
-// punctuation and space made one space. "MP Materials' Q3: Record NdPr Output." and "MP Materials Q3
-// record NdPr output" share it.
+// punctuation and space made one space, a wire's RETRANSMISSION mark
+// dropped (see foldRetransmission). "MP Materials' Q3: Record NdPr
+// Output." and "MP Materials Q3 record NdPr output" share it.
 func fingerprint(title string) string {
 	var b strings.Builder
 	b.Grow(len(title))
@@ -226,7 +227,28 @@ func fingerprint(title string) string {
 			space = true
 		}
 	}
-	return b.String()
+	return foldRetransmission(title, b.String())
+}
+
+// foldRetransmission drops the mark a wire puts on a release it sends
+// again ("RETRANSMISSION: Ucore Announces ...", "... - RETRANSMISSION",
+// "(RETRANSMISSION) ..."): Newsfile's rare-earth juniors resend releases
+// that way, and the resent one is the same story. fp is title's
+// fingerprint, where the mark is a first or last word. Only the wires'
+// upper-case mark counts, so a headline about retransmission fees keeps its
+// word.
+func foldRetransmission(title, fp string) string {
+	const mark = "retransmission"
+	if !strings.Contains(title, "RETRANSMISSION") {
+		return fp
+	}
+	if rest, ok := strings.CutPrefix(fp, mark+" "); ok {
+		return rest
+	}
+	if rest, ok := strings.CutSuffix(fp, " "+mark); ok {
+		return rest
+	}
+	return fp
 }
 
 // minFingerprintWords is the fewest words a headline needs before it is

@@ -92,6 +92,13 @@ func TestFingerprint(t *testing.T) {
 			"MP Materials: announces record NdPr-oxide production & magnet plant milestone!",
 		},
 		{"Lynas' heavy rare earths", "Lynas’ heavy rare-earths", "LYNAS HEAVY RARE EARTHS"},
+		// A wire's resent release is the same story (Newsfile).
+		{
+			"Ucore Starts Samarium Oxide Trials at Its Louisiana Plant",
+			"RETRANSMISSION: Ucore Starts Samarium Oxide Trials at Its Louisiana Plant",
+			"Ucore Starts Samarium Oxide Trials at Its Louisiana Plant - RETRANSMISSION",
+			"(RETRANSMISSION) Ucore starts samarium oxide trials at its Louisiana plant",
+		},
 	}
 	for _, group := range same {
 		want := fingerprint(group[0])
@@ -103,6 +110,10 @@ func TestFingerprint(t *testing.T) {
 	}
 	if a, b := fingerprint("MP Materials beats estimates"), fingerprint("MP Materials misses estimates"); a == b {
 		t.Errorf("different headlines share fingerprint %q", a)
+	}
+	// Only the wire's upper-case mark folds: the word in a headline stays.
+	if a, b := fingerprint("Retransmission fees weigh on cable"), fingerprint("Fees weigh on cable"); a == b {
+		t.Errorf("a headline lost its first word to the retransmission fold: %q", a)
 	}
 	if got, want := fingerprint("  Rare-Earth: NdPr's 4% jump  "), "rare earth ndprs 4 jump"; got != want {
 		t.Errorf("fingerprint = %q, want %q", got, want)

@@ -12,15 +12,17 @@ import (
 
 // Politeness limits. SEC EDGAR allows at most ten requests a second in
 // total from one client across all its hosts (www.sec.gov, data.sec.gov,
-// efts.sec.gov) and blocks the IP for ten minutes beyond that. Google News
-// answers scripted bursts with 429s: keep a minute between its polls.
-// Other hosts get one request a second with a burst of two unless
-// SetPoliteness says otherwise (news.host_rate_limit, news.host_burst), so
-// a per_ticker feed walks its tickers instead of firing them all at once.
+// efts.sec.gov) and blocks the IP for ten minutes beyond that. The Federal
+// Register's API allows five a second. Google News answers scripted bursts
+// with 429s: keep a minute between its polls. Other hosts get one request
+// a second with a burst of two unless SetPoliteness says otherwise
+// (news.host_rate_limit, news.host_burst), so a per_ticker feed walks its
+// tickers instead of firing them all at once.
 const (
 	defaultRate  = rate.Limit(1)
 	defaultBurst = 2
 	secDomain    = "sec.gov"
+	frDomain     = "federalregister.gov"
 	// idleHostAge is how long an unused, unpaused host is remembered.
 	idleHostAge = 24 * time.Hour
 )
@@ -32,8 +34,13 @@ var fixedLimits = map[string]struct {
 	burst int
 }{
 	secDomain:         {10, 1},
+	frDomain:          {5, 1},
 	"news.google.com": {rate.Every(time.Minute), 1},
 }
+
+// sharedDomains are the operators whose limit covers every host of their
+// domain (www. and the bare name, data., efts.): one budget for all.
+var sharedDomains = []string{secDomain, frDomain}
 
 // Hosts holds the budgets the whole process shares per upstream host: the
 // politeness limit (Wait) and the pause a host asked for (Pause), which
@@ -48,7 +55,7 @@ type Hosts struct {
 
 	mu    sync.Mutex
 	hosts map[string]*host
-	// limit and burst apply to every host but SEC's.
+	// limit and burst apply to every host without a fixed limit.
 	limit rate.Limit
 	burst int
 }
@@ -82,7 +89,8 @@ func NewHosts(opts HostsOptions) *Hosts {
 }
 
 // SetPoliteness sets the requests per second and the burst of every host
-// but SEC's, for the hosts already known too. Values that are not positive
+// but those with a fixed limit (SEC's, the Federal Register's, Google
+// News's), for the hosts already known too. Values that are not positive
 // leave the setting alone.
 func (h *Hosts) SetPoliteness(perSecond float64, burst int) {
 	h.mu.Lock()
@@ -193,14 +201,18 @@ func (h *Hosts) getLocked(key string, now time.Time) *host {
 }
 
 // Key is the budget rawURL falls under: its host (and port, when the URL
-// names one), or "sec.gov" for every host of SEC's, which share one limit.
+// names one), or the domain for every host of SEC's ("sec.gov") and of the
+// Federal Register's ("federalregister.gov"), whose limits cover them all.
 func Key(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return ""
 	}
-	if name := strings.ToLower(u.Hostname()); name == secDomain || strings.HasSuffix(name, "."+secDomain) {
-		return secDomain
+	name := strings.ToLower(u.Hostname())
+	for _, d := range sharedDomains {
+		if name == d || strings.HasSuffix(name, "."+d) {
+			return d
+		}
 	}
 	return strings.ToLower(u.Host)
 }

@@ -22,13 +22,15 @@ func newTestHosts() (*Hosts, *fakeClock) {
 
 func TestKey(t *testing.T) {
 	for url, want := range map[string]string{
-		"https://www.sec.gov/cgi-bin/browse-edgar?CIK=1":      "sec.gov",
-		"https://data.sec.gov/submissions/CIK0001801368.json": "sec.gov",
-		"https://efts.sec.gov/LATEST/search-index?q=x":        "sec.gov",
-		"https://notsec.gov.example.com/":                     "notsec.gov.example.com",
-		"https://Query2.Finance.Yahoo.com/v1/finance/search":  "query2.finance.yahoo.com",
-		"http://127.0.0.1:8080/feeds/wire":                    "127.0.0.1:8080",
-		"https://www.sec.gov:443/cgi-bin/browse-edgar":        "sec.gov",
+		"https://www.sec.gov/cgi-bin/browse-edgar?CIK=1":                              "sec.gov",
+		"https://data.sec.gov/submissions/CIK0001801368.json":                         "sec.gov",
+		"https://efts.sec.gov/LATEST/search-index?q=x":                                "sec.gov",
+		"https://notsec.gov.example.com/":                                             "notsec.gov.example.com",
+		"https://Query2.Finance.Yahoo.com/v1/finance/search":                          "query2.finance.yahoo.com",
+		"http://127.0.0.1:8080/feeds/wire":                                            "127.0.0.1:8080",
+		"https://www.sec.gov:443/cgi-bin/browse-edgar":                                "sec.gov",
+		"https://www.federalregister.gov/api/v1/documents.json":                       "federalregister.gov",
+		"https://federalregister.gov/api/v1/public-inspection-documents/current.json": "federalregister.gov",
 	} {
 		if got := Key(url); got != want {
 			t.Errorf("Key(%q) = %q, want %q", url, got, want)
@@ -90,6 +92,12 @@ func TestSetPoliteness(t *testing.T) {
 	want := []time.Duration{0, 10 * time.Millisecond, 0, 10 * time.Millisecond, 0, 100 * time.Millisecond}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	// The Federal Register keeps its five a second, on every host of its
+	// domain.
+	if got := []time.Duration{wait("https://www.federalregister.gov/api/v1/documents.json"),
+		wait("https://federalregister.gov/api/v1/public-inspection-documents/current.json")}; !slices.Equal(got, []time.Duration{0, 200 * time.Millisecond}) {
+		t.Errorf("Federal Register waits %v, want 0 then 200ms", got)
 	}
 	// Google News keeps its minute, whatever news.host_rate_limit says.
 	if got := []time.Duration{wait("https://news.google.com/rss/search?q=a"), wait("https://news.google.com/rss/search?q=b")}; !slices.Equal(got, []time.Duration{0, time.Minute}) {
