@@ -30,6 +30,15 @@ type shapeResult struct {
 }
 
 // slowestN describes the n stories slowest from served to webhook.
+// round is how often each URL was asked during the injection window, zero
+// when none was.
+func (r shapeResult) round() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return time.Duration(float64(r.window) * float64(r.urls) / float64(r.requests))
+}
+
 func (r shapeResult) slowestN(n int) []string {
 	idx := make([]int, len(r.served))
 	for i := range idx {
@@ -64,10 +73,7 @@ func latencyTable(rs []shapeResult) string {
 	sec := func(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 	for _, r := range rs {
 		perHour := func(n int64) float64 { return float64(n) / r.window.Hours() }
-		round := time.Duration(0)
-		if r.requests > 0 {
-			round = time.Duration(float64(r.window) * float64(r.urls) / float64(r.requests))
-		}
+		round := r.round()
 		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %.0f (%.0f) |\n",
 			r.name, r.urls, len(r.served), ms(percentile(r.served, 0.5)), ms(percentile(r.served, 0.99)),
 			ms(percentile(r.served, 1)),
