@@ -13,7 +13,13 @@
 //   - TestSoak (200 cycles with MONITORD_SOAK=1, 20 otherwise): headlines
 //     on many feeds and price moves, cycle after cycle, while the daemon's
 //     heap in use and anonymous RSS must stay within 10 % of where the
-//     warm-up left them.
+//     warm-up left them;
+//   - TestLatency (MONITORD_LATENCY=1) and TestLatencyShort: 2,000 symbols
+//     (200) through a per-ticker, a batched and a market-wide feed, each on
+//     a news host of its own, with stories appearing at random times; per
+//     shape, the time from the host serving a story to its webhook (p99
+//     under 100 ms) and from its appearing, and each host's requests an
+//     hour.
 //
 // The child processes are this test binary re-executed (see TestMain): the
 // daemon runs alone in them, so what /proc reports is the daemon's cost,

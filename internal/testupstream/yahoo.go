@@ -4,9 +4,10 @@
 // network; prices and feeds are set by the test.
 //
 // Beside Server: FeedFarm serves thousands of generated feeds for scale
-// runs, Chaos misbehaves on purpose (stalls, resets, truncated and huge
-// bodies, 429 storms, alternating 500s), and Sink records the webhooks
-// monitord delivers.
+// runs, NewsHost serves stories about many symbols per ticker, per chunk
+// of tickers and market-wide (for latency runs), Chaos misbehaves on
+// purpose (stalls, resets, truncated and huge bodies, 429 storms,
+// alternating 500s), and Sink records the webhooks monitord delivers.
 package testupstream
 
 import (
