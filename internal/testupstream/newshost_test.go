@@ -66,7 +66,12 @@ func TestNewsHostShapes(t *testing.T) {
 		if status != http.StatusOK || !strings.Contains(body, "Beta Corp expands rare earth output") || !strings.Contains(body, guid) {
 			t.Errorf("GET %s after the injection: %d, want 200 listing the story:\n%s", u, status, body)
 		}
+		// The handler notes the time after its flush, which the client may
+		// have read already.
 		at, ok := h.Served(guid)
+		for deadline := time.Now().Add(5 * time.Second); !ok && time.Now().Before(deadline); at, ok = h.Served(guid) {
+			time.Sleep(time.Millisecond)
+		}
 		if !ok {
 			t.Fatalf("not served after GET %s listed it", u)
 		}
