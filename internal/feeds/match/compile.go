@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,7 +17,7 @@ type compiled struct {
 	vocab *vocab
 	// root maps a word id to the trie node it leads to from the root, or 0.
 	root []int32
-	// next maps edge(node, word id) to the child node.
+	// next maps edge(node, word id, joined) to the child node.
 	next map[uint64]int32
 	// nodes are the trie's nodes; nodes[0] is the root.
 	nodes []node
@@ -29,8 +30,14 @@ type compiled struct {
 	byBase   map[string]int32 // symbol before its '.' suffix -> index in tickers
 	byCIK    map[string]int32 // CIK without leading zeros -> index in tickers
 
+	// cases holds the capitalisation of case-sensitive aliases, one
+	// token.upper per word (see aliasRef).
+	cases []uint64
+
 	// scans recycles per-call scratch space (*scan).
 	scans sync.Pool
+	// results interns the Results Match returns.
+	results results
 }
 
 // node is one trie node: the phrase spelt by the path from the root.
@@ -41,9 +48,22 @@ type node struct {
 	// exchange is 1 + the index in compiled.exchanges of the exchange name
 	// ending here, or 0.
 	exchange int16
-	// aliasOf and excludeOf are the tickers that have this phrase as an
-	// alias or an exclusion.
-	aliasOf, excludeOf []int32
+	// aliasOf are the aliases spelt by this phrase, excludeOf the tickers
+	// that have it as an exclusion.
+	aliasOf   []aliasRef
+	excludeOf []int32
+}
+
+// aliasRef is one ticker's alias ending at a trie node. An alias matches
+// as it is written: its words must be capitalised as in the configuration,
+// letter for letter (the first 64 letters of each word), unless the field
+// is written in capitals (see scan.inCapitals) or the alias is listed in
+// aliases_any_case.
+type aliasRef struct {
+	ticker int32
+	// caseOff is where the capitalisation of the alias's words starts in
+	// compiled.cases, or -1 for an alias that matches in any case.
+	caseOff int32
 }
 
 // group is a compiled keyword group. Terms are trie nodes, deduplicated.
@@ -66,8 +86,16 @@ type ticker struct {
 	symbol string
 }
 
-// edge is the key of compiled.next.
-func edge(n, word int32) uint64 { return uint64(n)<<32 | uint64(uint32(word)) }
+// edge is the key of compiled.next: the child of node n by the word, and
+// whether that word is a CJK character joined to the one before (see
+// sepJoined), so that "稀土" and "稀，土" are different phrases.
+func edge(n, word int32, joined bool) uint64 {
+	e := uint64(n)<<32 | uint64(uint32(word))
+	if joined {
+		e |= 1 << 31
+	}
+	return e
+}
 
 func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*compiled, error) {
 	c := &compiled{
@@ -78,6 +106,7 @@ func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*c
 		bySymbol:  map[string]int32{},
 		byBase:    map[string]int32{},
 		byCIK:     map[string]int32{},
+		results:   results{shapes: map[string]Result{}},
 	}
 	sc := newScan(0, 0)
 	for i, ex := range c.exchanges {
@@ -129,13 +158,14 @@ func (c *compiled) add(sc *scan, s string) (int32, error) {
 		return 0, fmt.Errorf("has no letters or digits")
 	}
 	n := int32(0)
-	for _, t := range sc.toks {
+	for i, t := range sc.toks {
 		id := c.vocab.add(string(sc.wordOf(&t)))
-		child, ok := c.next[edge(n, id)]
+		e := edge(n, id, i > 0 && t.sep&sepJoined != 0)
+		child, ok := c.next[e]
 		if !ok {
 			child = int32(len(c.nodes))
 			c.nodes = append(c.nodes, node{})
-			c.next[edge(n, id)] = child
+			c.next[e] = child
 		}
 		n = child
 	}
@@ -191,8 +221,8 @@ func (c *compiled) addTicker(sc *scan, ti int32, t config.Ticker) error {
 	for _, l := range []struct {
 		key     string
 		phrases []string
-		exclude bool
-	}{{"aliases", t.Aliases, false}, {"exclude", t.Exclude, true}} {
+		kind    int
+	}{{"aliases", t.Aliases, aliasAsWritten}, {"aliases_any_case", t.AliasesAnyCase, aliasAnyCase}, {"exclude", t.Exclude, exclusion}} {
 		for i, s := range l.phrases {
 			n, err := c.add(sc, s)
 			if err != nil {
@@ -200,21 +230,50 @@ func (c *compiled) addTicker(sc *scan, ti int32, t config.Ticker) error {
 			}
 			nd := &c.nodes[n]
 			nd.terminal = true
-			if l.exclude {
-				nd.excludeOf = appendOnce(nd.excludeOf, ti)
-			} else {
-				nd.aliasOf = appendOnce(nd.aliasOf, ti)
+			switch l.kind {
+			case exclusion:
+				if !slices.Contains(nd.excludeOf, ti) {
+					nd.excludeOf = append(nd.excludeOf, ti)
+				}
+			case aliasAnyCase:
+				nd.aliasOf = appendAlias(nd.aliasOf, aliasRef{ticker: ti, caseOff: -1})
+			default:
+				nd.aliasOf = appendAlias(nd.aliasOf, aliasRef{ticker: ti, caseOff: c.addCase(sc.toks)})
 			}
 		}
 	}
 	return nil
 }
 
-func appendOnce(s []int32, v int32) []int32 {
-	for _, x := range s {
-		if x == v {
+// Kinds of ticker phrases.
+const (
+	aliasAsWritten = iota
+	aliasAnyCase
+	exclusion
+)
+
+// addCase stores the capitalisation of the words toks and returns where
+// it starts in c.cases.
+func (c *compiled) addCase(toks []token) int32 {
+	off := int32(len(c.cases))
+	for i := range toks {
+		c.cases = append(c.cases, toks[i].upper)
+	}
+	return off
+}
+
+// appendAlias adds a to s unless s has it, or has the ticker's alias in
+// any case, which matches wherever a is.
+func appendAlias(s []aliasRef, a aliasRef) []aliasRef {
+	for i, x := range s {
+		switch {
+		case x.ticker != a.ticker:
+		case x == a, x.caseOff < 0:
+			return s
+		case a.caseOff < 0:
+			s[i] = a
 			return s
 		}
 	}
-	return append(s, v)
+	return append(s, a)
 }

@@ -42,6 +42,10 @@ func FuzzMatch(f *testing.F) {
 		"o'neill's ''quoted'' rock'n'roll earths' taxes batches",
 		"rare e" + strings.Repeat("\u0301", 40) + "arth NdPr\u034f NYSE:\u0301MP $\u0301MP",
 		strings.Repeat("rare earth (NYSE: MP) $LAC Lithium Americas (Argentina) ", 200),
+		"稀 土 稀，土 稀&nbsp;土 稀<b>土</b>稀\u0301土 稀'土 稀$土 ｶﾞﾘｳﾑ ｶﾘｳﾑ ガ\u3099 가각 \u1100\u1161\u11a8",
+		"MP Materials稀土 稀土MP Materials ＭＰ　Ｍａｔｅｒｉａｌｓ mp materials 出口管制NdPr两用物项",
+		"ENERGY FUELS energy fuels Energy Fuels' ENERGY fuels Energy FUELS ÉNERGY Fuels CRITICAL METALS CORP",
+		"UCORE ucore Ucore's O'Neill's Energy Fuel's " + strings.Repeat("X", 70) + " " + strings.Repeat("x", 70),
 	} {
 		f.Add(s, s, "NYSE:MP|1801368")
 	}
@@ -63,14 +67,20 @@ func FuzzMatch(f *testing.F) {
 }
 
 // FuzzTerms checks the compiler with arbitrary terms and aliases: one term
-// is a keyword, an exclusion and an alias of a ticker that is also on an
-// exchange, and the Matcher must agree with the reference on any text.
+// is a keyword, an exclusion, an alias (as written, and in any case) of a
+// ticker that is also on an exchange, and the Matcher must agree with the
+// reference on any text.
 func FuzzTerms(f *testing.F) {
 	f.Add("rare earth", "Rare-Earths (NYSE: RE) rare earth's")
 	f.Add("Nasdaq", "Nasdaq: RE and nasdaq")
 	f.Add("TSX-V", "TSX V: RE, (TSXV: RE) tsx-v")
 	f.Add("&amp;nbsp;", "x")
 	f.Add("ＮｄＰｒ", "ndpr NdPr Nd-Pr")
+	f.Add("稀土", "稀　土 稀，土 依稀土地 稀土")
+	f.Add("稀 土", "稀土 稀 土")
+	f.Add("Energy Fuels", "energy fuels ENERGY FUELS Energy Fuels' ENERGY FUELS RISE")
+	f.Add("ｶﾞﾘｳﾑ", "ガリウム カリウム")
+	f.Add("MP 稀土", "MP稀土 MP，稀土 mp 稀土")
 	f.Fuzz(func(t *testing.T, term, text string) {
 		groups := map[string]config.KeywordGroup{
 			"a": {Any: []string{term, "earth"}},
@@ -80,6 +90,7 @@ func FuzzTerms(f *testing.F) {
 		tickers := []config.Ticker{
 			{Symbol: "RE", Aliases: []string{term}},
 			{Symbol: "RE.V", Aliases: []string{"earth"}, Exclude: []string{term}},
+			{Symbol: "RF", Aliases: []string{"Earth", term}, AliasesAnyCase: []string{term}},
 		}
 		m, err := New(groups, tickers)
 		if err != nil {
