@@ -17,8 +17,12 @@ type compiled struct {
 	vocab *vocab
 	// root maps a word id to the trie node it leads to from the root, or 0.
 	root []int32
-	// next maps edge(node, word id, joined) to the child node.
+	// next maps edge(node, word id, joined) to the child node while the
+	// trie is built; layout then lays it out in edges and drops it.
 	next map[uint64]int32
+	// edges are the edges of every node but the root, by node (see
+	// node.edges) and, within a node, by key.
+	edges []edgeTo
 	// nodes are the trie's nodes; nodes[0] is the root.
 	nodes []node
 
@@ -31,7 +35,7 @@ type compiled struct {
 	byCIK    map[string]int32 // CIK without leading zeros -> index in tickers
 
 	// cases holds the capitalisation of case-sensitive aliases, one
-	// token.upper per word (see aliasRef).
+	// scan.upperOf per word (see aliasRef).
 	cases []uint64
 
 	// scans recycles per-call scratch space (*scan).
@@ -42,6 +46,8 @@ type compiled struct {
 
 // node is one trie node: the phrase spelt by the path from the root.
 type node struct {
+	// edges are the node's edges in compiled.edges, from and to.
+	edges [2]int32
 	// terminal is set when a term, alias or exclusion ends here: hits on
 	// the node are recorded.
 	terminal bool
@@ -52,6 +58,9 @@ type node struct {
 	// that have it as an exclusion.
 	aliasOf   []aliasRef
 	excludeOf []int32
+	// groups are the keyword groups that have this phrase as an any or all
+	// term: only they can match when it is found.
+	groups []int32
 }
 
 // aliasRef is one ticker's alias ending at a trie node. An alias matches
@@ -86,17 +95,6 @@ type ticker struct {
 	symbol string
 }
 
-// edge is the key of compiled.next: the child of node n by the word, and
-// whether that word is a CJK character joined to the one before (see
-// sepJoined), so that "稀土" and "稀，土" are different phrases.
-func edge(n, word int32, joined bool) uint64 {
-	e := uint64(n)<<32 | uint64(uint32(word))
-	if joined {
-		e |= 1 << 31
-	}
-	return e
-}
-
 func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*compiled, error) {
 	c := &compiled{
 		vocab:     newVocab(),
@@ -106,9 +104,8 @@ func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*c
 		bySymbol:  map[string]int32{},
 		byBase:    map[string]int32{},
 		byCIK:     map[string]int32{},
-		results:   results{shapes: map[string]Result{}},
 	}
-	sc := newScan(0, 0)
+	sc := newScan(0, 0, 0)
 	for i, ex := range c.exchanges {
 		n, err := c.add(sc, ex.name)
 		if err != nil {
@@ -138,14 +135,9 @@ func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*c
 		}
 	}
 
-	c.root = make([]int32, c.vocab.len())
-	for e, n := range c.next {
-		if e>>32 == 0 {
-			c.root[uint32(e)] = n
-		}
-	}
-	nodes, nt := len(c.nodes), len(c.tickers)
-	c.scans.New = func() any { return newScan(nodes, nt) }
+	c.layout()
+	nodes, nt, ng := len(c.nodes), len(c.tickers), len(c.groups)
+	c.scans.New = func() any { return newScan(nodes, nt, ng) }
 	return c, nil
 }
 
@@ -195,6 +187,8 @@ func (c *compiled) addGroup(sc *scan, name string, kg config.KeywordGroup) (grou
 			if l.key != "none" && !seen[n] {
 				seen[n] = true
 				g.report = append(g.report, term{text: s, node: n})
+				// The group is compiled as c.groups[len(c.groups)].
+				c.nodes[n].groups = append(c.nodes[n].groups, int32(len(c.groups)))
 			}
 		}
 	}
@@ -238,7 +232,7 @@ func (c *compiled) addTicker(sc *scan, ti int32, t config.Ticker) error {
 			case aliasAnyCase:
 				nd.aliasOf = appendAlias(nd.aliasOf, aliasRef{ticker: ti, caseOff: -1})
 			default:
-				nd.aliasOf = appendAlias(nd.aliasOf, aliasRef{ticker: ti, caseOff: c.addCase(sc.toks)})
+				nd.aliasOf = appendAlias(nd.aliasOf, aliasRef{ticker: ti, caseOff: c.addCase(sc)})
 			}
 		}
 	}
@@ -252,12 +246,12 @@ const (
 	exclusion
 )
 
-// addCase stores the capitalisation of the words toks and returns where
-// it starts in c.cases.
-func (c *compiled) addCase(toks []token) int32 {
+// addCase stores the capitalisation of the words just tokenized in sc and
+// returns where it starts in c.cases.
+func (c *compiled) addCase(sc *scan) int32 {
 	off := int32(len(c.cases))
-	for i := range toks {
-		c.cases = append(c.cases, toks[i].upper)
+	for i := range sc.toks {
+		c.cases = append(c.cases, sc.upperOf(&sc.toks[i]))
 	}
 	return off
 }

@@ -22,8 +22,11 @@ func (c *compiled) hit(sc *scan, n int32, field uint8, toks []token) {
 	}
 	sc.nodeHits[n] |= field
 	nd := &c.nodes[n]
+	for _, g := range nd.groups {
+		sc.groupGen[g] = sc.cur
+	}
 	for _, a := range nd.aliasOf {
-		if a.caseOff < 0 || sc.inCapitals() || c.sameCase(a, toks) {
+		if a.caseOff < 0 || c.sameCase(sc, a, toks) || sc.inCapitals() {
 			sc.ticker(a.ticker).alias |= field
 		}
 	}
@@ -34,10 +37,10 @@ func (c *compiled) hit(sc *scan, n int32, field uint8, toks []token) {
 
 // sameCase reports whether the words toks are capitalised as alias a is
 // written.
-func (c *compiled) sameCase(a aliasRef, toks []token) bool {
+func (c *compiled) sameCase(sc *scan, a aliasRef, toks []token) bool {
 	want := c.cases[a.caseOff : a.caseOff+int32(len(toks))]
 	for i := range toks {
-		if toks[i].upper != want[i] {
+		if sc.upperOf(&toks[i]) != want[i] {
 			return false
 		}
 	}
@@ -53,7 +56,7 @@ func (c *compiled) scanField(sc *scan, s string, field uint8) {
 	toks := sc.toks
 	for i := range toks {
 		t := &toks[i]
-		if t.sep&sepCashtag != 0 && t.code.n > 0 && field != fieldNative {
+		if t.sep&sepCashtag != 0 && t.flags&tokCode != 0 && field != fieldNative {
 			if ti := c.resolve(sc, sc.codeOf(t), ""); ti >= 0 {
 				sc.ticker(ti).cashtag |= field
 			}
@@ -67,14 +70,17 @@ func (c *compiled) scanField(sc *scan, s string, field uint8) {
 			if nd.terminal && field != fieldNative {
 				c.hit(sc, n, field, toks[i:j+1])
 			}
-			if nd.exchange != 0 && j+1 < len(toks) {
-				c.exchangeTag(sc, &toks[j+1], int(nd.exchange-1), field)
-			}
 			j++
-			if j >= len(toks) || toks[j].id < 0 {
+			if j >= len(toks) || toks[j].pos != toks[j-1].pos+1 {
+				break // the next word is not kept: no phrase uses it
+			}
+			if nd.exchange != 0 {
+				c.exchangeTag(sc, &toks[j], int(nd.exchange-1), field)
+			}
+			if toks[j].id < 0 {
 				break
 			}
-			n = c.next[edge(n, toks[j].id, toks[j].sep&sepJoined != 0)]
+			n = c.child(n, &toks[j])
 		}
 	}
 }
@@ -100,7 +106,7 @@ func (c *compiled) match(title, summary string, native []string) Result {
 	if sc.hits > 0 {
 		for gi := range c.groups {
 			g := &c.groups[gi]
-			if !g.matches(sc) {
+			if sc.groupGen[gi] != sc.cur || !g.matches(sc) {
 				continue
 			}
 			key = binary.AppendUvarint(key, uint64(gi)+1)

@@ -85,7 +85,7 @@ func (c *compiled) native(sc *scan, s string) {
 // exchangeTag tags the ticker named by the code in tok, which follows the
 // name of exchange ex, if tok is written as a code after a colon.
 func (c *compiled) exchangeTag(sc *scan, tok *token, ex int, field uint8) {
-	if tok.sep&sepColon == 0 || tok.code.n == 0 {
+	if tok.sep&sepColon == 0 || tok.flags&tokCode == 0 {
 		return
 	}
 	ti := c.resolve(sc, sc.codeOf(tok), c.exchanges[ex].suffix)

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -81,6 +82,8 @@ func FuzzTerms(f *testing.F) {
 	f.Add("Energy Fuels", "energy fuels ENERGY FUELS Energy Fuels' ENERGY FUELS RISE")
 	f.Add("ｶﾞﾘｳﾑ", "ガリウム カリウム")
 	f.Add("MP 稀土", "MP稀土 MP，稀土 mp 稀土")
+	f.Add("earth 土", "稀 earth 土 earth土 稀earth 土")
+	f.Add("土 Earth", "稀土 Earth 土 EARTH 土earth 土 earths")
 	f.Fuzz(func(t *testing.T, term, text string) {
 		groups := map[string]config.KeywordGroup{
 			"a": {Any: []string{term, "earth"}},
@@ -105,4 +108,43 @@ func FuzzTerms(f *testing.F) {
 			t.Errorf("term %q: Match(%q) (-reference +matcher):\n%s", term, text, diff)
 		}
 	})
+}
+
+// fragments are the pieces TestFragments builds text from: words of the
+// test configuration in every case, CJK characters of its terms and their
+// neighbours, full-width and half-width forms, and the separators,
+// apostrophes, marks and markup the rules treat specially.
+var fragments = []string{
+	"rare", "Rare", "RARE", "earth", "Earths", "earth's", "稀", "土", "稀土", "出口", "管制", "两用", "物项",
+	"レア", "アース", "ー", "ｶﾞﾘｳﾑ", "ガ", "カ", "リウム", "희토류", "를", "가", "\u1100\u1161",
+	"Energy", "energy", "ENERGY", "Fuels", "fuels", "FUELS", "MP", "mp", "Materials", "MATERIALS",
+	"Ucore", "ucore", "Critical", "Metals", "Corp", "NdPr", "O", "s", "es", "NYSE", "Nasdaq", "TSXV", "UCU",
+	"ＭＰ", "Ｍａｔｅｒｉａｌｓ", "（", "）", "：", "＄", "$", ":", " ", "  ", "，", "、", "　", "\u00a0",
+	"-", "’", "'", "&nbsp;", "&rsquo;", "<b>", "</b>", "\u0301", "\u3099", "é", "—", "2025", "年",
+}
+
+// TestFragments holds the Matcher to the reference on text built from
+// fragments, which reaches the combinations of CJK characters, Latin
+// words, case and separators more often than the fuzzer's byte mutations.
+func TestFragments(t *testing.T) {
+	m, rm := newTestMatcher(t), newRefMatcher(testGroups(), testTickers())
+	rnd := rand.New(rand.NewPCG(1, 2))
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	text := func() string {
+		var b strings.Builder
+		for range 1 + rnd.IntN(12) {
+			b.WriteString(fragments[rnd.IntN(len(fragments))])
+		}
+		return b.String()
+	}
+	for range n {
+		title, summary := text(), text()
+		got, want := m.Match(title, summary, nil), rm.Match(title, summary, nil)
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Match(%q, %q) (-reference +matcher):\n%s", title, summary, diff)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // results interns the Results a Matcher returns, keyed by their shape:
@@ -17,16 +18,23 @@ import (
 // after they are built, so they are safe to keep and to read from any
 // goroutine; their capacities equal their lengths, so that a caller's
 // append copies instead of writing into them.
+//
+// Reads take no lock: shapes seen for a while are in an immutable map
+// behind an atomic pointer. New shapes go to a map under a mutex, which is
+// merged into a new immutable map once it holds a quarter as many, so
+// that the copies cost O(1) per shape.
 type results struct {
-	mu     sync.RWMutex
-	shapes map[string]Result // guarded by mu
+	seen atomic.Pointer[map[string]Result]
+
+	mu    sync.Mutex
+	fresh map[string]Result // guarded by mu
 }
 
 // maxShapes bounds results: past it, the table starts again empty. A
 // watchlist and a few keyword groups yield some hundreds of shapes in a
 // month of news; the bound only stops a pathological stream from growing
 // the table for the process's life.
-const maxShapes = 2048
+const maxShapes = 4096
 
 // Ticker hit kinds as they are written in a shape key.
 const (
@@ -48,19 +56,39 @@ func (rs *results) get(c *compiled, key []byte) Result {
 	if len(key) == 1 {
 		return Result{} // no group, no ticker
 	}
-	rs.mu.RLock()
-	r, ok := rs.shapes[string(key)]
-	rs.mu.RUnlock()
-	if ok {
+	if seen := rs.seen.Load(); seen != nil {
+		if r, ok := (*seen)[string(key)]; ok {
+			return r
+		}
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r, ok := rs.fresh[string(key)]; ok {
 		return r
 	}
-	r = c.build(key)
-	rs.mu.Lock()
-	if len(rs.shapes) >= maxShapes {
-		clear(rs.shapes)
+	r := c.build(key)
+	if rs.fresh == nil {
+		rs.fresh = map[string]Result{}
 	}
-	rs.shapes[string(key)] = r
-	rs.mu.Unlock()
+	rs.fresh[string(key)] = r
+	seen := rs.seen.Load()
+	n := 0
+	if seen != nil {
+		n = len(*seen)
+	}
+	if len(rs.fresh) > n/4 {
+		merged := make(map[string]Result, n+len(rs.fresh))
+		if seen != nil && n+len(rs.fresh) <= maxShapes {
+			for k, v := range *seen {
+				merged[k] = v
+			}
+		}
+		for k, v := range rs.fresh {
+			merged[k] = v
+		}
+		rs.seen.Store(&merged)
+		rs.fresh = nil
+	}
 	return r
 }
 

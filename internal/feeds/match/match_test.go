@@ -5,9 +5,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/monitord/monitord/internal/config"
 )
@@ -236,7 +238,7 @@ func TestFoldWord(t *testing.T) {
 
 // words returns the folded words of s, joined by spaces.
 func words(s string) string {
-	sc := newScan(0, 0)
+	sc := newScan(0, 0, 0)
 	sc.tokenize(s, nil)
 	var out []string
 	for i := range sc.toks {
@@ -325,5 +327,43 @@ func TestAliasAsExchangeForm(t *testing.T) {
 	got := m.Match("Ucore Rare Metals Inc. (TSXV: UCU) closes financing", "", nil).Tickers
 	if want := []TickerHit{tk("UURAF", HowAlias)}; !cmp.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestPlainRune holds plainRune to what it claims: normalize may pass
+// text of those characters through, as each is in NFKC, has no
+// decomposition normalize applies, and starts a segment that combines
+// with nothing before it.
+func TestPlainRune(t *testing.T) {
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if !plainRune(r) {
+			continue
+		}
+		s := string(r)
+		p := norm.NFKC.PropertiesString(s)
+		if !norm.NFKC.IsNormalString(s) || !p.BoundaryBefore() || refNormalize(s) != s {
+			t.Errorf("plainRune(%U): but it is not left as it is by normalisation", r)
+		}
+	}
+}
+
+// TestNarrow holds narrow to NFKC: each character it maps becomes that
+// ASCII character, and starts a segment that combines with nothing before
+// it.
+func TestNarrow(t *testing.T) {
+	n := 0
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		b := narrow(r)
+		if b == 0 {
+			continue
+		}
+		n++
+		s := string(r)
+		if got := norm.NFKC.String(s); got != string(rune(b)) || !norm.NFKC.PropertiesString(s).BoundaryBefore() {
+			t.Errorf("narrow(%U) = %q: but NFKC gives %q", r, b, got)
+		}
+	}
+	if n != 96 {
+		t.Errorf("narrow maps %d characters, want the 94 full-width ASCII forms and 2 spaces", n)
 	}
 }

@@ -1,31 +1,53 @@
 package match
 
 import (
+	"encoding/binary"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
-
-// span is a byte range in scan.words.
-type span struct{ off, n int32 }
 
 // token is one word of scanned text: a run of letters and digits, or a
 // single CJK character (see isCJK).
+//
+// Most words are plain: ASCII letters and digits between ASCII separators.
+// Those are read in place from the scanned text (tokSimple), and what only
+// aliases and ticker codes need (capitals, the code) is worked out from the
+// text when it is asked for. Other words are folded into scan.words.
 type token struct {
-	// word is the folded word (see foldWord), in scan.words.
-	word span
-	// code is the word as written when it could be a ticker code, a capital
-	// letter then capitals and digits, in lower case in scan.words (see
-	// scan.codeOf); empty otherwise.
-	code span
-	// upper has bit i set when letter i of the folded word is written as a
-	// capital, for the first 64 letters: aliases compare it (see
-	// aliasRef).
-	upper uint64
-	// id is the vocabulary id of word, or -1 when no pattern uses it.
+	// off is where the word starts: in scan.text for a simple word, else in
+	// scan.words.
+	off int32
+	// n is the length of the folded word (see foldWord): a simple word's
+	// first n bytes, in lower case, or scan.words[off:off+n].
+	n int32
+	// raw is the length of the word as written when it is simple, or of
+	// its ticker code in scan.words (in lower case) when it is not.
+	raw int32
+	// id is the vocabulary id of the folded word, or -1 when no pattern
+	// uses it.
 	id int32
+	// pos numbers the words of the text: a phrase runs through words whose
+	// pos follow each other. Words that no phrase uses and that are not
+	// ticker codes are left out of scan.toks.
+	pos int32
+	// upper has bit i set when letter i of the folded word is written as a
+	// capital, for the first 64 letters of a word that is not simple (see
+	// scan.upperOf).
+	upper uint64
 	// sep describes what separates the word from the one before.
-	sep uint8
+	sep   uint8
+	flags uint8
 }
+
+// Flags of token.flags.
+const (
+	// tokSimple: ASCII letters and digits, read in place from scan.text.
+	tokSimple = 1 << iota
+	// tokCode: written as a ticker code, a capital letter then capitals and
+	// digits.
+	tokCode
+)
 
 // Flags of token.sep.
 const (
@@ -46,11 +68,12 @@ const maxCaseLetters = 64
 
 // tokState is the state of tokenize between characters.
 type tokState struct {
-	inWord   bool  // inside a word
+	inWord   bool  // inside a word that is not simple
 	pendApos bool  // an apostrophe follows the word so far; it joins the word only if a letter follows
 	code     bool  // the word so far could be a ticker code
 	prevWord bool  // a word came before
 	prevCJK  bool  // the word before is a CJK character
+	pos      int32 // the number of words so far
 	wSep     uint8 // the token.sep of the word
 	wStart   int   // where the word starts in sc.words
 	letters  int   // letters and digits in the word so far, apostrophes not counted
@@ -63,22 +86,36 @@ type tokState struct {
 	lastDollar               bool
 }
 
-// tokenize appends the words of s to sc.toks and their folded forms to
-// sc.words, with ids from v (-1 if v is nil), and counts the capital and
-// lower-case letters of s in sc.nUpper and sc.nLower. Text that is not
-// ASCII is first normalised (see normalize).
+// tokenize appends the words of s to sc.toks, with ids from v. With v
+// nil, every word is kept with id -1; else only words that some pattern
+// uses and ticker codes after a '$' or a colon are (see keep). Text that is
+// not ASCII is first normalised (see normalize). s, or its normalised
+// form, stays in sc.text for the tokens to refer to.
 func (sc *scan) tokenize(s string, v *vocab) {
 	if !isASCII(s) {
 		s = sc.normalize(s)
 	}
-	sc.nUpper, sc.nLower = 0, 0
+	sc.text, sc.capitals = s, capsUnknown
 	var st tokState
 	for i := 0; i < len(s); {
-		if isWordByte(s[i]) {
+		b := s[i]
+		if !st.inWord {
+			j := i
+			if b < utf8.RuneSelf {
+				j = sc.plainRun(&st, s, i, v)
+			} else {
+				j = sc.cjkRun(&st, s, i, v)
+			}
+			if j > i {
+				i = j
+				continue
+			}
+		}
+		if wordBytes[b] != 0 {
 			i = sc.asciiRun(&st, s, i)
 			continue
 		}
-		r, w := rune(s[i]), 1
+		r, w := rune(b), 1
 		if r >= utf8.RuneSelf {
 			r, w = utf8.DecodeRuneInString(s[i:])
 		}
@@ -88,19 +125,16 @@ func (sc *scan) tokenize(s string, v *vocab) {
 				w, cls = n, c
 			}
 		}
-		i += w
 		switch cls {
 		case clsMark:
+			i += w
 			continue
 		case clsWord:
+			i += w
 			sc.wordChar(&st, false)
 			st.code = false
-			switch {
-			case unicode.IsUpper(r):
-				sc.nUpper++
-				st.setUpper()
-			case unicode.IsLower(r):
-				sc.nLower++
+			if unicode.IsUpper(r) && st.letters < maxCaseLetters {
+				st.upper |= 1 << st.letters
 			}
 			st.letters++
 			sc.words = utf8.AppendRune(sc.words, unicode.ToLower(r))
@@ -109,14 +143,17 @@ func (sc *scan) tokenize(s string, v *vocab) {
 			if st.inWord {
 				sc.endWord(&st, v)
 			}
-			sc.cjkWord(&st, r, v)
+			sc.cjkWord(&st, s[i:i+w], v)
+			i += w
 			continue
 		case clsApos:
 			if st.inWord && !st.pendApos {
 				st.pendApos = true
+				i += w
 				continue
 			}
 		}
+		i += w
 		if st.inWord {
 			sc.endWord(&st, v)
 		}
@@ -135,52 +172,205 @@ func (sc *scan) tokenize(s string, v *vocab) {
 	}
 }
 
-// asciiRun appends the run of ASCII letters and digits at s[i:] to the
-// current word and returns where it ends. It is the common case, kept
-// tight: the counters live in locals until the run ends.
+// plainRun reads the plain words and spaces at s[i:], the bulk of any
+// headline, in one tight loop: a plain word is a run of ASCII letters and
+// digits that ends the text or is followed by an ASCII character that
+// cannot continue it (see endsWord), and is read in place. It returns
+// where it stops, at anything else.
+func (sc *scan) plainRun(st *tokState, s string, i int, v *vocab) int {
+	for i < len(s) && s[i] == ' ' {
+		st.sepRunes++
+		st.lastDollar = false
+		i++
+	}
+	// Only the first word can follow a separator other than spaces, the
+	// state carried in: the separators of the others are spaces alone.
+	sep, pos, spaces := st.sep(), st.pos, 0
+	for i < len(s) {
+		b := s[i]
+		if b == ' ' {
+			spaces++
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && wordBytes[s[j]] != 0 {
+			j++
+		}
+		if j == i || j < len(s) && (s[j] >= utf8.RuneSelf || s[j] == '\'' || s[j] == '&' && !endsWord(s, j)) {
+			break // not a plain word
+		}
+		w := s[i:j]
+		n := len(w)
+		if w[n-1]|0x20 == 's' {
+			n = foldedLen(w)
+		}
+		id := int32(-1)
+		if v != nil {
+			if k := plainKey(w[:n]); v.mayHave(k) {
+				id = v.lookupPlain(w[:n], k)
+			}
+		}
+		if id >= 0 || v == nil || sep != 0 && 'A' <= b && b <= 'Z' {
+			flags := uint8(tokSimple)
+			if 'A' <= b && b <= 'Z' && isCode(w) {
+				flags |= tokCode
+			}
+			if keep(v, id, sep, flags) {
+				t := sc.newToken()
+				t.off, t.n, t.raw, t.id, t.pos, t.sep, t.flags = int32(i), int32(n), int32(len(w)), id, pos, sep, flags
+			}
+		}
+		pos++
+		sep, spaces = 0, 0
+		i = j
+	}
+	if pos != st.pos {
+		st.pos, st.prevWord, st.prevCJK = pos, true, false
+		st.sepRunes, st.nColon, st.nOther, st.lastDollar = spaces, 0, 0, false
+	} else {
+		i -= spaces // no word: leave what follows to the caller, as it was
+	}
+	return i
+}
+
+// cjkRun reads the CJK ideographs and Hangul syllables at s[i:], and the
+// spaces between them, in one loop, as cjkWord and the separator handling
+// of tokenize would: the bulk of Chinese and Korean text. It returns where
+// it stops, at anything else.
+func (sc *scan) cjkRun(st *tokState, s string, i int, v *vocab) int {
+	start, spaces := i, 0
+	for i < len(s) {
+		b := s[i]
+		if b == ' ' {
+			spaces++
+			i++
+			continue
+		}
+		// Every such character is three bytes, 0xE4 to 0xED first.
+		if b < 0xE4 || b > 0xED || i+2 >= len(s) || s[i+1]&0xC0 != 0x80 || s[i+2]&0xC0 != 0x80 {
+			break
+		}
+		r := rune(b&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+		if !(0x4E00 <= r && r <= 0x9FFF || 0xAC00 <= r && r <= 0xD7A3) {
+			break
+		}
+		var sep uint8
+		if i == start {
+			sep = st.sep()
+			if st.prevCJK && st.nColon == 0 && st.nOther == 0 {
+				sep |= sepJoined
+			}
+		} else {
+			sep = sepJoined // after a CJK character and spaces at most
+		}
+		id := int32(-1)
+		if v != nil {
+			id = v.lookup(s[i : i+3])
+		}
+		if keep(v, id, sep, 0) {
+			t := sc.newToken()
+			t.off, t.n, t.id, t.pos, t.sep = int32(len(sc.words)), 3, id, st.pos, sep
+			sc.words = append(sc.words, s[i:i+3]...)
+		}
+		st.pos++
+		st.prevWord, st.prevCJK = true, true
+		spaces = 0
+		i += 3
+	}
+	if i == start {
+		return i
+	}
+	st.sepRunes, st.nColon, st.nOther, st.lastDollar = spaces, 0, 0, false
+	return i
+}
+
+// wordBytes has 1 at the ASCII letters and digits.
+const wordBytes = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00\x00" +
+	"\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00" +
+	"\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// endsWord reports whether a run of ASCII letters and digits that stops at
+// s[j] is a whole word: the text ends there, or an ASCII character follows
+// that can neither join it to more letters (an apostrophe, an apostrophe
+// entity) nor go on with it (a combining mark, which is not ASCII).
+func endsWord(s string, j int) bool {
+	switch {
+	case j == len(s):
+		return true
+	case s[j] >= utf8.RuneSelf || s[j] == '\'':
+		return false
+	case s[j] == '&':
+		_, cls := markupAt(s, j)
+		return cls != clsApos
+	}
+	return true
+}
+
+// keep reports whether a word is kept in scan.toks: every word when there
+// is no vocabulary (compiling a phrase), else words some phrase uses and
+// ticker codes where a cashtag or an exchange form may have them.
+func keep(v *vocab, id int32, sep, flags uint8) bool {
+	return v == nil || id >= 0 || flags&tokCode != 0 && sep&(sepColon|sepCashtag) != 0
+}
+
+// newToken appends a zero token to sc.toks and returns it to be filled in
+// place: building a token on the stack and copying it in stalls on the
+// copy's wide loads of the narrow stores just made.
+func (sc *scan) newToken() *token {
+	sc.toks = append(sc.toks, token{})
+	return &sc.toks[len(sc.toks)-1]
+}
+
+// isCode reports whether the ASCII word w is capitals and digits.
+func isCode(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if 'a' <= w[i] && w[i] <= 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiRun appends the run of ASCII letters and digits at s[i:] to a word
+// that is not simple, and returns where the run ends.
 func (sc *scan) asciiRun(st *tokState, s string, i int) int {
 	sc.wordChar(st, 'A' <= s[i] && s[i] <= 'Z')
-	words, k, upper := sc.words, st.letters, st.upper
-	nUpper, nLower := 0, 0
 	j := i
-	for ; j < len(s); j++ {
+	for ; j < len(s) && wordBytes[s[j]] != 0; j++ {
 		b := s[j]
 		switch {
-		case b-'a' < 26:
-			nLower++
-		case b-'A' < 26:
-			nUpper++
-			if k < maxCaseLetters {
-				upper |= 1 << k
+		case 'a' <= b && b <= 'z':
+			st.code = false
+		case 'A' <= b && b <= 'Z':
+			if st.letters < maxCaseLetters {
+				st.upper |= 1 << st.letters
 			}
 			b += 'a' - 'A'
-		case b-'0' < 10:
-		default:
-			goto done
 		}
-		words = append(words, b)
-		k++
-	}
-done:
-	sc.words, st.letters, st.upper = words, k, upper
-	sc.nUpper += nUpper
-	sc.nLower += nLower
-	if nLower > 0 {
-		st.code = false
+		sc.words = append(sc.words, b)
+		st.letters++
 	}
 	return j
 }
 
-// setUpper marks the next letter of the word as a capital.
-func (st *tokState) setUpper() {
-	if st.letters < maxCaseLetters {
-		st.upper |= 1 << st.letters
-	}
-}
-
-// wordChar starts a word, or joins a pending apostrophe to the current one,
-// before a letter or digit is appended. capital says whether that letter
-// is an ASCII capital, as a ticker code starts.
+// wordChar starts a word that is not simple, or joins a pending apostrophe
+// to the current one, before a letter or digit is appended. capital says
+// whether that letter is an ASCII capital, as a ticker code starts.
 func (sc *scan) wordChar(st *tokState, capital bool) {
 	if st.inWord {
 		if st.pendApos {
@@ -206,7 +396,8 @@ func (st *tokState) sep() uint8 {
 	return sep
 }
 
-// endWord folds the current word and completes its token.
+// endWord folds the current word, which is not simple, and appends its
+// token.
 func (sc *scan) endWord(st *tokState, v *vocab) {
 	raw := sc.words[st.wStart:]
 	var w []byte
@@ -215,25 +406,34 @@ func (sc *scan) endWord(st *tokState, v *vocab) {
 	} else {
 		w = foldWord(raw)
 	}
-	t := token{word: span{int32(st.wStart), int32(len(w))}, id: -1, sep: st.wSep}
-	// The fold drops letters from the end only (and apostrophes, which are
-	// not counted): the first kept letters keep their case bits.
-	kept := st.letters - (len(raw) - len(w) - st.apos)
-	t.upper = st.upper
-	if kept < maxCaseLetters {
-		t.upper &= 1<<kept - 1
-	}
+	id, flags := int32(-1), uint8(0)
 	if st.code {
-		// A code is ASCII capitals and digits with no apostrophe, so the
-		// fold only shortened it: its lower-case form stays in the arena.
-		t.code = span{int32(st.wStart), int32(len(raw))}
-	} else {
-		sc.words = sc.words[:st.wStart+len(w)]
+		flags = tokCode
 	}
 	if v != nil {
-		t.id = v.lookup(w)
+		id = v.lookup(unsafe.String(unsafe.SliceData(w), len(w)))
 	}
-	sc.toks = append(sc.toks, t)
+	if keep(v, id, st.wSep, flags) {
+		t := sc.newToken()
+		t.off, t.n, t.id, t.pos, t.sep, t.flags = int32(st.wStart), int32(len(w)), id, st.pos, st.wSep, flags
+		// The fold drops letters from the end only (and apostrophes, which
+		// are not counted): the first kept letters keep their case bits.
+		kept := st.letters - (len(raw) - len(w) - st.apos)
+		t.upper = st.upper
+		if kept < maxCaseLetters {
+			t.upper &= 1<<kept - 1
+		}
+		if st.code {
+			// A code is ASCII capitals and digits with no apostrophe, so
+			// the fold only shortened it: its lower-case form stays.
+			t.raw = int32(len(raw))
+		} else {
+			sc.words = sc.words[:st.wStart+len(w)]
+		}
+	} else {
+		sc.words = sc.words[:st.wStart]
+	}
+	st.pos++
 	st.inWord, st.prevWord, st.prevCJK = false, true, false
 	st.sepRunes, st.nColon, st.nOther, st.lastDollar = 0, 0, 0, false
 	if st.pendApos {
@@ -243,46 +443,39 @@ func (sc *scan) endWord(st *tokState, v *vocab) {
 	}
 }
 
-// cjkWord appends the CJK character r as a word of its own: CJK text has
-// no spaces between words, so a phrase may start and end at any
-// character. It is joined to a CJK character before it when only white
-// space separates them.
-func (sc *scan) cjkWord(st *tokState, r rune, v *vocab) {
+// cjkWord appends the CJK character c (its bytes) as a word of its own:
+// CJK text has no spaces between words, so a phrase may start and end at
+// any character. It is joined to a CJK character before it when only
+// white space separates them.
+func (sc *scan) cjkWord(st *tokState, c string, v *vocab) {
 	sep := st.sep()
 	if st.prevCJK && st.nColon == 0 && st.nOther == 0 {
 		sep |= sepJoined
 	}
-	start := len(sc.words)
-	sc.words = utf8.AppendRune(sc.words, r)
-	w := sc.words[start:]
 	id := int32(-1)
 	if v != nil {
-		id = v.lookup(w)
+		id = v.lookup(c)
 	}
-	sc.toks = append(sc.toks, token{word: span{int32(start), int32(len(w))}, id: id, sep: sep})
+	if keep(v, id, sep, 0) {
+		t := sc.newToken()
+		t.off, t.n, t.id, t.pos, t.sep = int32(len(sc.words)), int32(len(c)), id, st.pos, sep
+		sc.words = append(sc.words, c...)
+	}
+	st.pos++
 	st.prevWord, st.prevCJK = true, true
 	st.sepRunes, st.nColon, st.nOther, st.lastDollar = 0, 0, 0, false
 }
 
-// isWordByte reports whether b is an ASCII letter or digit, testing bit b
-// of a 128-bit set held in two constants.
-func isWordByte(b byte) bool {
-	const (
-		digits  = 0x03FF000000000000 // bits '0'..'9' of the first 64
-		letters = 0x07FFFFFE07FFFFFE // bits 'A'..'Z' and 'a'..'z' of the next 64
-	)
-	switch {
-	case b < 64:
-		return digits>>b&1 != 0
-	case b < 128:
-		return letters>>(b-64)&1 != 0
-	}
-	return false
-}
-
-// isASCII reports whether s is plain ASCII, which needs no normalisation.
+// isASCII reports whether s is plain ASCII, which needs no normalisation,
+// eight bytes at a time.
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}

@@ -1,6 +1,9 @@
 package match
 
 import (
+	"unicode"
+	"unicode/utf8"
+
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -8,23 +11,25 @@ import (
 // compiled.scans, so a warm Matcher allocates nothing per headline.
 type scan struct {
 	iter  norm.Iter // kept here: its buffers are too big for the stack
+	nfkc  []byte    // the NFKC form of non-ASCII text (see normalize)
 	norm  []byte    // the normalised form of non-ASCII text (see normalize)
-	words []byte    // folded words of the field being scanned
+	text  string    // the field being scanned, or its normalised form
+	words []byte    // folded words of the field that are not simple
 	toks  []token   // the words of the field being scanned
-	code  []byte    // a ticker code as written (see codeOf)
+	word  []byte    // a word or ticker code being spelt out (see wordOf, codeOf)
 	tmp   []byte    // a symbol being looked up
 	key   []byte    // the shape of the Result being built (see results)
 
-	// Letters of the field last tokenized, by case: a field written mostly
-	// in capitals matches aliases in any case (see inCapitals).
-	nUpper, nLower int
+	// capitals caches inCapitals for the field being scanned.
+	capitals int8
 
 	// cur numbers the Match call; a node or ticker whose gen is not cur
 	// has not been seen in this call, which spares clearing them.
 	cur      uint32
 	nodeGen  []uint32
-	nodeHits []uint8 // fields the node's phrase was found in
-	hits     int     // terminal nodes hit in this call
+	nodeHits []uint8  // fields the node's phrase was found in
+	hits     int      // terminal nodes hit in this call
+	groupGen []uint32 // groups with an any or all term hit in this call have cur
 
 	tickGen []uint32
 	tick    []tickState
@@ -38,8 +43,9 @@ type tickState struct {
 	vetoed                   bool  // an exclusion phrase was found
 }
 
-func newScan(nodes, tickers int) *scan {
+func newScan(nodes, tickers, groups int) *scan {
 	return &scan{
+		groupGen: make([]uint32, groups),
 		nodeGen:  make([]uint32, nodes),
 		nodeHits: make([]uint8, nodes),
 		tickGen:  make([]uint32, tickers),
@@ -53,6 +59,7 @@ func (sc *scan) begin() {
 	if sc.cur == 0 {
 		clear(sc.nodeGen)
 		clear(sc.tickGen)
+		clear(sc.groupGen)
 		sc.cur = 1
 	}
 	sc.hits = 0
@@ -65,8 +72,8 @@ const maxKeep = 64 << 10
 
 // release drops buffers that grew past maxKeep.
 func (sc *scan) release() {
-	if cap(sc.norm) > maxKeep || cap(sc.words) > maxKeep || cap(sc.toks) > maxKeep/32 {
-		sc.norm, sc.words, sc.toks = nil, nil, nil
+	if cap(sc.nfkc) > maxKeep || cap(sc.norm) > maxKeep || cap(sc.words) > maxKeep || cap(sc.toks) > maxKeep/32 {
+		sc.nfkc, sc.norm, sc.words, sc.toks = nil, nil, nil, nil
 	}
 }
 
@@ -75,26 +82,101 @@ func (sc *scan) reset() {
 	sc.words, sc.toks = sc.words[:0], sc.toks[:0]
 }
 
-// inCapitals reports whether the field last tokenized is written in
+// Values of scan.capitals.
+const (
+	capsUnknown int8 = iota
+	capsNo
+	capsYes
+)
+
+// inCapitals reports whether the field being scanned is written in
 // capitals: more of its letters are capitals than lower case. A majority,
 // not all, so that "ENERGY FUELS RAISES GUIDANCE - Reuters" counts: the
-// publisher Google News appends is not the headline.
-func (sc *scan) inCapitals() bool { return sc.nUpper > sc.nLower }
+// publisher Google News appends is not the headline. Only aliases that
+// are not written as they are found ask, so the letters are counted then.
+func (sc *scan) inCapitals() bool {
+	if sc.capitals == capsUnknown {
+		sc.capitals = capsNo
+		if upper, lower := countCase(sc.text); upper > lower {
+			sc.capitals = capsYes
+		}
+	}
+	return sc.capitals == capsYes
+}
 
-func (sc *scan) wordOf(t *token) []byte { return sc.words[t.word.off : t.word.off+t.word.n] }
+// countCase counts the capital and lower-case letters of s, skipping HTML
+// tags and entities as tokenize does.
+func countCase(s string) (upper, lower int) {
+	for i := 0; i < len(s); {
+		b := s[i]
+		switch {
+		case 'a' <= b && b <= 'z':
+			lower++
+		case 'A' <= b && b <= 'Z':
+			upper++
+		case b == '<' || b == '&':
+			if n, _ := markupAt(s, i); n > 0 {
+				i += n
+				continue
+			}
+		case b >= utf8.RuneSelf:
+			r, w := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsUpper(r) {
+				upper++
+			} else if unicode.IsLower(r) {
+				lower++
+			}
+			i += w
+			continue
+		}
+		i++
+	}
+	return upper, lower
+}
 
-// codeOf returns the ticker code of t as written: in capitals, which is
-// the lower-case form the arena holds turned back, as a code has only
-// ASCII capitals and digits. It is valid until the next call.
+// upperOf returns the capitals of t's folded word (see token.upper).
+func (sc *scan) upperOf(t *token) uint64 {
+	if t.flags&tokSimple == 0 {
+		return t.upper
+	}
+	var upper uint64
+	for i, b := range []byte(sc.text[t.off : t.off+min(t.n, maxCaseLetters)]) {
+		if 'A' <= b && b <= 'Z' {
+			upper |= 1 << i
+		}
+	}
+	return upper
+}
+
+// wordOf returns t's folded word. It is valid until the next call.
+func (sc *scan) wordOf(t *token) []byte {
+	if t.flags&tokSimple == 0 {
+		return sc.words[t.off : t.off+t.n]
+	}
+	sc.word = sc.word[:0]
+	for _, b := range []byte(sc.text[t.off : t.off+t.n]) {
+		sc.word = append(sc.word, b|0x20)
+	}
+	return sc.word
+}
+
+// codeOf returns the ticker code of t (which has tokCode) as written: a
+// simple word as it stands, else the lower-case form the arena holds
+// turned back, as a code has only ASCII capitals and digits. It is valid
+// until the next call.
 func (sc *scan) codeOf(t *token) []byte {
-	sc.code = sc.code[:0]
-	for _, b := range sc.words[t.code.off : t.code.off+t.code.n] {
+	sc.word = sc.word[:0]
+	if t.flags&tokSimple != 0 {
+		sc.word = append(sc.word, sc.text[t.off:t.off+t.raw]...)
+		return sc.word
+	}
+	for _, b := range sc.words[t.off : t.off+t.raw] {
 		if 'a' <= b && b <= 'z' {
 			b -= 'a' - 'A'
 		}
-		sc.code = append(sc.code, b)
+		sc.word = append(sc.word, b)
 	}
-	return sc.code
+	return sc.word
 }
 
 // ticker returns the state of ticker ti in this call.

@@ -37,6 +37,10 @@ func classify(r rune) int {
 			return clsDollar
 		}
 		return clsOther
+	case 0x4E00 <= r && r <= 0x9FFF, 0xAC00 <= r && r <= 0xD7A3:
+		// CJK Unified Ideographs and Hangul Syllables, every one a letter:
+		// the bulk of CJK text, spared the table searches below.
+		return clsCJK
 	case unicode.IsLetter(r), unicode.IsNumber(r):
 		if isCJK(r) {
 			return clsCJK
@@ -75,8 +79,12 @@ func isCJK(r rune) bool {
 		return true // Hangul Jamo
 	case r < 0x2E80:
 		return false
+	case r <= 0x30FF && r >= 0x3000:
+		// CJK punctuation, Hiragana and Katakana: their letters are kana,
+		// ー and the likes of 々.
+		return true
 	}
-	return r <= 0x303F && r >= 0x3000 || r == 0x30FC || unicode.In(r, cjkScripts...)
+	return unicode.In(r, cjkScripts...)
 }
 
 // normalize returns s in Unicode compatibility composition (NFKC), which
@@ -87,32 +95,167 @@ func isCJK(r rune) bool {
 // composed: a voiced kana is another sound ("ガ" is not "カ") and a Hangul
 // syllable is one character, not three jamo.
 //
-// The result is sc.norm, which is not written again until the next call;
-// the caller must not keep it.
+// Most text is already in that form (a curly apostrophe, a dash, Chinese):
+// then s itself is returned. Otherwise the result is in sc.nfkc or sc.norm,
+// which are not written again until the next call; the caller must not
+// keep it.
 func (sc *scan) normalize(s string) string {
-	sc.norm = sc.norm[:0]
-	sc.iter.InitString(norm.NFKC, s)
-	for !sc.iter.Done() {
-		seg := sc.iter.Next()
-		for i := 0; i < len(seg); {
-			if seg[i] < utf8.RuneSelf {
-				sc.norm = append(sc.norm, seg[i])
-				i++
-				continue
-			}
-			_, w := utf8.DecodeRune(seg[i:])
-			if d := norm.NFD.Properties(seg[i:]).Decomposition(); d != nil {
-				if r, _ := utf8.DecodeRune(seg[i:]); !isCJK(r) {
-					sc.norm = append(sc.norm, d...)
-					i += w
-					continue
-				}
-			}
-			sc.norm = append(sc.norm, seg[i:i+w]...)
-			i += w
+	switch plainText(s) {
+	case textPlain:
+		return s
+	case textWide:
+		sc.nfkc = appendNarrow(sc.nfkc[:0], s)
+		return unsafe.String(unsafe.SliceData(sc.nfkc), len(sc.nfkc))
+	}
+	if norm.NFKC.QuickSpanString(s) != len(s) {
+		// An Iter, not AppendString, which allocates its buffers.
+		sc.nfkc = sc.nfkc[:0]
+		sc.iter.InitString(norm.NFKC, s)
+		for !sc.iter.Done() {
+			sc.nfkc = append(sc.nfkc, sc.iter.Next()...)
 		}
+		s = unsafe.String(unsafe.SliceData(sc.nfkc), len(sc.nfkc))
+	}
+	if !needsDecomposing(s) {
+		return s
 	}
 	// sc.norm is not written again before the caller is done with it, and
 	// no part of it outlives tokenize: words are copied.
+	sc.norm = appendDecomposed(sc.norm[:0], s)
 	return unsafe.String(unsafe.SliceData(sc.norm), len(sc.norm))
+}
+
+// Kinds of text by what normalize must do with it.
+const (
+	textPlain = iota // nothing: ASCII and plainRune characters
+	textWide         // map wide forms to ASCII (see narrow), nothing else
+	textOther        // the general case
+)
+
+// plainText tells which of the quick cases of normalize s falls in:
+// ASCII and the characters of plainRune are already normalised, as none
+// of them has a compatibility form or decomposes (CJK ones stay composed),
+// and none combines with the character before, so neither does anything
+// after; full-width ASCII and the odd spaces of narrow only need mapping
+// to their ASCII forms, on the same grounds.
+func plainText(s string) int {
+	kind := textPlain
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case plainRune(r):
+		case narrow(r) != 0:
+			kind = textWide
+		default:
+			return textOther
+		}
+		i += w
+	}
+	return kind
+}
+
+// narrow returns the ASCII form that NFKC gives the full-width form of an
+// ASCII character, the ideographic space or the no-break space, or 0 for
+// any other character (TestNarrow holds it to the Unicode tables).
+func narrow(r rune) byte {
+	switch {
+	case 0xFF01 <= r && r <= 0xFF5E:
+		return byte(r - 0xFF01 + '!')
+	case r == 0x3000, r == 0xA0:
+		return ' '
+	}
+	return 0
+}
+
+// appendNarrow appends s to dst with the characters that narrow maps
+// mapped.
+func appendNarrow(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			dst = append(dst, s[i])
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if b := narrow(r); b != 0 {
+			dst = append(dst, b)
+		} else {
+			dst = append(dst, s[i:i+w]...)
+		}
+		i += w
+	}
+	return dst
+}
+
+// plainRune reports whether r is one of the common characters of
+// headlines beyond ASCII that normalisation leaves as they are and that
+// combine with nothing before them: CJK ideographs, Hangul syllables,
+// kana, the CJK full stop, comma, brackets and middle dot, and curly
+// quotes and dashes (TestPlainRune holds it to the Unicode tables).
+func plainRune(r rune) bool {
+	switch {
+	case 0x4E00 <= r && r <= 0x9FFF, 0xAC00 <= r && r <= 0xD7A3:
+		return true
+	case 0x3041 <= r && r <= 0x3096, 0x30A1 <= r && r <= 0x30FC:
+		return true
+	case 0x3001 <= r && r <= 0x3002, 0x3008 <= r && r <= 0x3011:
+		return true
+	case 0x2013 <= r && r <= 0x2014, 0x2018 <= r && r <= 0x2019, 0x201C <= r && r <= 0x201D:
+		return true
+	}
+	return false
+}
+
+// decomposition returns the NFD decomposition of the character r that
+// starts s, or nil if it has none or is a CJK character, which stays
+// composed.
+func decomposition(s string, r rune) []byte {
+	if 0x3000 <= r && r <= 0x9FFF || 0xAC00 <= r && r <= 0xD7A3 {
+		// Kana, CJK ideographs and Hangul: composed where they decompose.
+		return nil
+	}
+	d := norm.NFD.PropertiesString(s).Decomposition()
+	if d != nil && isCJK(r) {
+		return nil
+	}
+	return d
+}
+
+// needsDecomposing reports whether some character of s decomposes.
+func needsDecomposing(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if decomposition(s[i:], r) != nil {
+			return true
+		}
+		i += w
+	}
+	return false
+}
+
+// appendDecomposed appends s to dst with every character decomposed.
+func appendDecomposed(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			dst = append(dst, s[i])
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if d := decomposition(s[i:], r); d != nil {
+			dst = append(dst, d...)
+		} else {
+			dst = append(dst, s[i:i+w]...)
+		}
+		i += w
+	}
+	return dst
 }
