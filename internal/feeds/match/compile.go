@@ -30,9 +30,9 @@ type compiled struct {
 	tickers   []ticker // sorted by symbol
 	exchanges []exchange
 
-	bySymbol map[string]int32 // symbol -> index in tickers
-	byBase   map[string]int32 // symbol before its '.' suffix -> index in tickers
-	byCIK    map[string]int32 // CIK without leading zeros -> index in tickers
+	bySymbol map[string]int32   // symbol -> index in tickers
+	byCode   map[string]codeRef // ticker code -> the tickers it may stand for (see resolve)
+	byCIK    map[string]int32   // CIK without leading zeros -> index in tickers
 
 	// cases holds the capitalisation of case-sensitive aliases, one
 	// scan.upperOf per word (see aliasRef).
@@ -102,7 +102,7 @@ func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*c
 		nodes:     make([]node, 1),
 		exchanges: exchanges(),
 		bySymbol:  map[string]int32{},
-		byBase:    map[string]int32{},
+		byCode:    map[string]codeRef{},
 		byCIK:     map[string]int32{},
 	}
 	sc := newScan(0, 0, 0)
@@ -204,11 +204,7 @@ func (c *compiled) addTicker(sc *scan, ti int32, t config.Ticker) error {
 	}
 	c.tickers = append(c.tickers, ticker{symbol: sym})
 	c.bySymbol[sym] = ti
-	if i := strings.LastIndexByte(sym, '.'); i > 0 {
-		if _, ok := c.byBase[sym[:i]]; !ok {
-			c.byBase[sym[:i]] = ti
-		}
-	}
+	c.addCode(sym, ti)
 	if cik := strings.TrimLeft(strings.TrimSpace(t.CIK), "0"); cik != "" {
 		c.byCIK[cik] = ti
 	}

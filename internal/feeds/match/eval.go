@@ -57,7 +57,7 @@ func (c *compiled) scanField(sc *scan, s string, field uint8) {
 	for i := range toks {
 		t := &toks[i]
 		if t.sep&sepCashtag != 0 && t.flags&tokCode != 0 && field != fieldNative {
-			if ti := c.resolve(sc, sc.codeOf(t), ""); ti >= 0 {
+			if ti := c.resolve(sc.codeOf(t), ""); ti >= 0 {
 				sc.ticker(ti).cashtag |= field
 			}
 		}

@@ -121,6 +121,7 @@ var fragments = []string{
 	"Ucore", "ucore", "Critical", "Metals", "Corp", "NdPr", "O", "s", "es", "NYSE", "Nasdaq", "TSXV", "UCU",
 	"ＭＰ", "Ｍａｔｅｒｉａｌｓ", "（", "）", "：", "＄", "$", ":", " ", "  ", "，", "、", "　", "\u00a0",
 	"-", "’", "'", "&nbsp;", "&rsquo;", "<b>", "</b>", "\u0301", "\u3099", "é", "—", "2025", "年",
+	"(", ")", ",", ".", "!", "\t", "$$", "US$", "LYC", "ASX", "TSX",
 }
 
 // TestFragments holds the Matcher to the reference on text built from

@@ -111,7 +111,7 @@ func (sc *scan) tokenize(s string, v *vocab) {
 				continue
 			}
 		}
-		if wordBytes[b] != 0 {
+		if plainKinds[b] == plainWord {
 			i = sc.asciiRun(&st, s, i)
 			continue
 		}
@@ -172,32 +172,48 @@ func (sc *scan) tokenize(s string, v *vocab) {
 	}
 }
 
-// plainRun reads the plain words and spaces at s[i:], the bulk of any
-// headline, in one tight loop: a plain word is a run of ASCII letters and
-// digits that ends the text or is followed by an ASCII character that
-// cannot continue it (see endsWord), and is read in place. It returns
-// where it stops, at anything else.
+// plainRun reads the plain words and the spaces and punctuation between
+// them at s[i:], the bulk of any headline, in one tight loop: a plain word
+// is a run of ASCII letters and digits that ends the text or is followed
+// by an ASCII character that cannot continue it (see endsWord), and is
+// read in place. It returns where it stops, at anything else.
 func (sc *scan) plainRun(st *tokState, s string, i int, v *vocab) int {
-	for i < len(s) && s[i] == ' ' {
-		st.sepRunes++
+	for ; i < len(s); i++ {
+		if k := plainKinds[s[i]]; k == plainSpace {
+			st.sepRunes++
+		} else if k == plainOther {
+			st.sepRunes++
+			st.nOther++
+		} else {
+			break
+		}
 		st.lastDollar = false
-		i++
 	}
-	// Only the first word can follow a separator other than spaces, the
-	// state carried in: the separators of the others are spaces alone.
-	sep, pos, spaces := st.sep(), st.pos, 0
+	// Only the first word can follow a colon or a '$' in the state carried
+	// in: the others follow spaces and punctuation that are neither.
+	sep, pos, seps, others := st.sep(), st.pos, 0, 0
+loop:
 	for i < len(s) {
-		b := s[i]
-		if b == ' ' {
-			spaces++
+		switch plainKinds[s[i]] {
+		case plainWord:
+		case plainSpace:
+			seps++
 			i++
 			continue
+		case plainOther:
+			seps++
+			others++
+			i++
+			continue
+		default:
+			break loop
 		}
-		j := i
-		for j < len(s) && wordBytes[s[j]] != 0 {
+		b := s[i]
+		j := i + 1
+		for j < len(s) && plainKinds[s[j]] == plainWord {
 			j++
 		}
-		if j == i || j < len(s) && (s[j] >= utf8.RuneSelf || s[j] == '\'' || s[j] == '&' && !endsWord(s, j)) {
+		if j < len(s) && (s[j] >= utf8.RuneSelf || s[j] == '\'' || s[j] == '&' && !endsWord(s, j)) {
 			break // not a plain word
 		}
 		w := s[i:j]
@@ -222,14 +238,12 @@ func (sc *scan) plainRun(st *tokState, s string, i int, v *vocab) int {
 			}
 		}
 		pos++
-		sep, spaces = 0, 0
+		sep, seps, others = 0, 0, 0
 		i = j
 	}
 	if pos != st.pos {
 		st.pos, st.prevWord, st.prevCJK = pos, true, false
-		st.sepRunes, st.nColon, st.nOther, st.lastDollar = spaces, 0, 0, false
-	} else {
-		i -= spaces // no word: leave what follows to the caller, as it was
+		st.sepRunes, st.nColon, st.nOther, st.lastDollar = seps, 0, others, false
 	}
 	return i
 }
@@ -285,16 +299,24 @@ func (sc *scan) cjkRun(st *tokState, s string, i int, v *vocab) int {
 	return i
 }
 
-// wordBytes has 1 at the ASCII letters and digits.
-const wordBytes = "" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00\x00" +
-	"\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00" +
-	"\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00" +
+// Kinds of bytes in plainKinds.
+const (
+	plainNone  = iota // anything plainRun leaves to tokenize
+	plainWord         // an ASCII letter or digit
+	plainSpace        // ' '
+	plainOther        // ASCII punctuation that is only a separator: not ':', '$', '\'', '<' or '&'
+)
+
+// plainKinds gives the kind of every byte for plainRun.
+const plainKinds = "" +
+	"\x03\x03\x03\x03\x03\x03\x03\x03\x03\x00\x00\x00\x00\x00\x03\x03" +
+	"\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03" +
+	"\x02\x03\x03\x03\x00\x03\x00\x00\x03\x03\x03\x03\x03\x03\x03\x03" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x03\x00\x03\x03\x03" +
+	"\x03\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x03\x03\x03\x03\x03" +
+	"\x03\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x03\x03\x03\x03\x03" +
 	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
 	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
 	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
@@ -351,7 +373,7 @@ func isCode(w string) bool {
 func (sc *scan) asciiRun(st *tokState, s string, i int) int {
 	sc.wordChar(st, 'A' <= s[i] && s[i] <= 'Z')
 	j := i
-	for ; j < len(s) && wordBytes[s[j]] != 0; j++ {
+	for ; j < len(s) && plainKinds[s[j]] == plainWord; j++ {
 		b := s[j]
 		switch {
 		case 'a' <= b && b <= 'z':
