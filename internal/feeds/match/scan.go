@@ -11,17 +11,17 @@ import (
 // single CJK character (see isCJK).
 //
 // Most words are plain: ASCII letters and digits between ASCII separators.
-// Those are read in place from the scanned text (tokSimple), and what only
+// Those are read in place from the scanned text (tokPlain), and what only
 // aliases and ticker codes need (capitals, the code) is worked out from the
 // text when it is asked for. Other words are folded into scan.words.
 type token struct {
-	// off is where the word starts: in scan.text for a simple word, else in
+	// off is where the word starts: in scan.text for a plain word, else in
 	// scan.words.
 	off int32
-	// n is the length of the folded word (see foldWord): a simple word's
+	// n is the length of the folded word (see foldWord): a plain word's
 	// first n bytes, in lower case, or scan.words[off:off+n].
 	n int32
-	// raw is the length of the word as written when it is simple, or of
+	// raw is the length of the word as written when it is plain, or of
 	// its ticker code in scan.words (in lower case) when it is not.
 	raw int32
 	// id is the vocabulary id of the folded word, or -1 when no pattern
@@ -32,7 +32,7 @@ type token struct {
 	// ticker codes are left out of scan.toks.
 	pos int32
 	// upper has bit i set when letter i of the folded word is written as a
-	// capital, for the first 64 letters of a word that is not simple (see
+	// capital, for the first 64 letters of a word that is not plain (see
 	// scan.upperOf).
 	upper uint64
 	// sep describes what separates the word from the one before.
@@ -42,8 +42,8 @@ type token struct {
 
 // Flags of token.flags.
 const (
-	// tokSimple: ASCII letters and digits, read in place from scan.text.
-	tokSimple = 1 << iota
+	// tokPlain: a plain word (see plainRun), read in place from scan.text.
+	tokPlain = 1 << iota
 	// tokCode: written as a ticker code, a capital letter then capitals and
 	// digits.
 	tokCode
@@ -59,7 +59,7 @@ const (
 	sepCashtag
 	// sepJoined: a CJK character that follows another with nothing but
 	// white space between them. Phrases keep CJK characters together or
-	// apart as they are written (see edge).
+	// apart as they are written (see edgeKey).
 	sepJoined
 )
 
@@ -68,7 +68,7 @@ const maxCaseLetters = 64
 
 // tokState is the state of tokenize between characters.
 type tokState struct {
-	inWord   bool  // inside a word that is not simple
+	inWord   bool  // inside a word that is not plain
 	pendApos bool  // an apostrophe follows the word so far; it joins the word only if a letter follows
 	code     bool  // the word so far could be a ticker code
 	prevWord bool  // a word came before
@@ -172,177 +172,6 @@ func (sc *scan) tokenize(s string, v *vocab) {
 	}
 }
 
-// plainRun reads the plain words and the spaces and punctuation between
-// them at s[i:], the bulk of any headline, in one tight loop: a plain word
-// is a run of ASCII letters and digits that ends the text or is followed
-// by an ASCII character that cannot continue it (see endsWord), and is
-// read in place. It returns where it stops, at anything else.
-func (sc *scan) plainRun(st *tokState, s string, i int, v *vocab) int {
-	for ; i < len(s); i++ {
-		if k := plainKinds[s[i]]; k == plainSpace {
-			st.sepRunes++
-		} else if k == plainOther {
-			st.sepRunes++
-			st.nOther++
-		} else {
-			break
-		}
-		st.lastDollar = false
-	}
-	// Only the first word can follow a colon or a '$' in the state carried
-	// in: the others follow spaces and punctuation that are neither.
-	sep, pos, seps, others := st.sep(), st.pos, 0, 0
-loop:
-	for i < len(s) {
-		switch plainKinds[s[i]] {
-		case plainWord:
-		case plainSpace:
-			seps++
-			i++
-			continue
-		case plainOther:
-			seps++
-			others++
-			i++
-			continue
-		default:
-			break loop
-		}
-		b := s[i]
-		j := i + 1
-		for j < len(s) && plainKinds[s[j]] == plainWord {
-			j++
-		}
-		if j < len(s) && (s[j] >= utf8.RuneSelf || s[j] == '\'' || s[j] == '&' && !endsWord(s, j)) {
-			break // not a plain word
-		}
-		w := s[i:j]
-		n := len(w)
-		if w[n-1]|0x20 == 's' {
-			n = foldedLen(w)
-		}
-		id := int32(-1)
-		if v != nil {
-			if k := plainKey(w[:n]); v.mayHave(k) {
-				id = v.lookupPlain(w[:n], k)
-			}
-		}
-		if id >= 0 || v == nil || sep != 0 && 'A' <= b && b <= 'Z' {
-			flags := uint8(tokSimple)
-			if 'A' <= b && b <= 'Z' && isCode(w) {
-				flags |= tokCode
-			}
-			if keep(v, id, sep, flags) {
-				t := sc.newToken()
-				t.off, t.n, t.raw, t.id, t.pos, t.sep, t.flags = int32(i), int32(n), int32(len(w)), id, pos, sep, flags
-			}
-		}
-		pos++
-		sep, seps, others = 0, 0, 0
-		i = j
-	}
-	if pos != st.pos {
-		st.pos, st.prevWord, st.prevCJK = pos, true, false
-		st.sepRunes, st.nColon, st.nOther, st.lastDollar = seps, 0, others, false
-	}
-	return i
-}
-
-// cjkRun reads the CJK ideographs and Hangul syllables at s[i:], and the
-// spaces between them, in one loop, as cjkWord and the separator handling
-// of tokenize would: the bulk of Chinese and Korean text. It returns where
-// it stops, at anything else.
-func (sc *scan) cjkRun(st *tokState, s string, i int, v *vocab) int {
-	start, spaces := i, 0
-	for i < len(s) {
-		b := s[i]
-		if b == ' ' {
-			spaces++
-			i++
-			continue
-		}
-		// Every such character is three bytes, 0xE4 to 0xED first.
-		if b < 0xE4 || b > 0xED || i+2 >= len(s) || s[i+1]&0xC0 != 0x80 || s[i+2]&0xC0 != 0x80 {
-			break
-		}
-		r := rune(b&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
-		if !(0x4E00 <= r && r <= 0x9FFF || 0xAC00 <= r && r <= 0xD7A3) {
-			break
-		}
-		var sep uint8
-		if i == start {
-			sep = st.sep()
-			if st.prevCJK && st.nColon == 0 && st.nOther == 0 {
-				sep |= sepJoined
-			}
-		} else {
-			sep = sepJoined // after a CJK character and spaces at most
-		}
-		id := int32(-1)
-		if v != nil {
-			id = v.lookup(s[i : i+3])
-		}
-		if keep(v, id, sep, 0) {
-			t := sc.newToken()
-			t.off, t.n, t.id, t.pos, t.sep = int32(len(sc.words)), 3, id, st.pos, sep
-			sc.words = append(sc.words, s[i:i+3]...)
-		}
-		st.pos++
-		st.prevWord, st.prevCJK = true, true
-		spaces = 0
-		i += 3
-	}
-	if i == start {
-		return i
-	}
-	st.sepRunes, st.nColon, st.nOther, st.lastDollar = spaces, 0, 0, false
-	return i
-}
-
-// Kinds of bytes in plainKinds.
-const (
-	plainNone  = iota // anything plainRun leaves to tokenize
-	plainWord         // an ASCII letter or digit
-	plainSpace        // ' '
-	plainOther        // ASCII punctuation that is only a separator: not ':', '$', '\'', '<' or '&'
-)
-
-// plainKinds gives the kind of every byte for plainRun.
-const plainKinds = "" +
-	"\x03\x03\x03\x03\x03\x03\x03\x03\x03\x00\x00\x00\x00\x00\x03\x03" +
-	"\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03" +
-	"\x02\x03\x03\x03\x00\x03\x00\x00\x03\x03\x03\x03\x03\x03\x03\x03" +
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x03\x00\x03\x03\x03" +
-	"\x03\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x03\x03\x03\x03\x03" +
-	"\x03\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x03\x03\x03\x03\x03" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-
-// endsWord reports whether a run of ASCII letters and digits that stops at
-// s[j] is a whole word: the text ends there, or an ASCII character follows
-// that can neither join it to more letters (an apostrophe, an apostrophe
-// entity) nor go on with it (a combining mark, which is not ASCII).
-func endsWord(s string, j int) bool {
-	switch {
-	case j == len(s):
-		return true
-	case s[j] >= utf8.RuneSelf || s[j] == '\'':
-		return false
-	case s[j] == '&':
-		_, cls := markupAt(s, j)
-		return cls != clsApos
-	}
-	return true
-}
-
 // keep reports whether a word is kept in scan.toks: every word when there
 // is no vocabulary (compiling a phrase), else words some phrase uses and
 // ticker codes where a cashtag or an exchange form may have them.
@@ -369,7 +198,7 @@ func isCode(w string) bool {
 }
 
 // asciiRun appends the run of ASCII letters and digits at s[i:] to a word
-// that is not simple, and returns where the run ends.
+// that is not plain, and returns where the run ends.
 func (sc *scan) asciiRun(st *tokState, s string, i int) int {
 	sc.wordChar(st, 'A' <= s[i] && s[i] <= 'Z')
 	j := i
@@ -390,7 +219,7 @@ func (sc *scan) asciiRun(st *tokState, s string, i int) int {
 	return j
 }
 
-// wordChar starts a word that is not simple, or joins a pending apostrophe
+// wordChar starts a word that is not plain, or joins a pending apostrophe
 // to the current one, before a letter or digit is appended. capital says
 // whether that letter is an ASCII capital, as a ticker code starts.
 func (sc *scan) wordChar(st *tokState, capital bool) {
@@ -418,7 +247,7 @@ func (st *tokState) sep() uint8 {
 	return sep
 }
 
-// endWord folds the current word, which is not simple, and appends its
+// endWord folds the current word, which is not plain, and appends its
 // token.
 func (sc *scan) endWord(st *tokState, v *vocab) {
 	raw := sc.words[st.wStart:]

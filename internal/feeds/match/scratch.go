@@ -14,7 +14,7 @@ type scan struct {
 	nfkc  []byte    // the NFKC form of non-ASCII text (see normalize)
 	norm  []byte    // the normalised form of non-ASCII text (see normalize)
 	text  string    // the field being scanned, or its normalised form
-	words []byte    // folded words of the field that are not simple
+	words []byte    // folded words of the field that are not plain
 	toks  []token   // the words of the field being scanned
 	word  []byte    // a word or ticker code being spelt out (see wordOf, codeOf)
 	tmp   []byte    // a symbol being looked up
@@ -70,8 +70,10 @@ func (sc *scan) begin() {
 // whole-article summary does not pin its buffers for the process's life.
 const maxKeep = 64 << 10
 
-// release drops buffers that grew past maxKeep.
+// release drops buffers that grew past maxKeep, and the text last
+// scanned, which is the caller's.
 func (sc *scan) release() {
+	sc.text = ""
 	if cap(sc.nfkc) > maxKeep || cap(sc.norm) > maxKeep || cap(sc.words) > maxKeep || cap(sc.toks) > maxKeep/32 {
 		sc.nfkc, sc.norm, sc.words, sc.toks = nil, nil, nil, nil
 	}
@@ -136,7 +138,7 @@ func countCase(s string) (upper, lower int) {
 
 // upperOf returns the capitals of t's folded word (see token.upper).
 func (sc *scan) upperOf(t *token) uint64 {
-	if t.flags&tokSimple == 0 {
+	if t.flags&tokPlain == 0 {
 		return t.upper
 	}
 	var upper uint64
@@ -150,7 +152,7 @@ func (sc *scan) upperOf(t *token) uint64 {
 
 // wordOf returns t's folded word. It is valid until the next call.
 func (sc *scan) wordOf(t *token) []byte {
-	if t.flags&tokSimple == 0 {
+	if t.flags&tokPlain == 0 {
 		return sc.words[t.off : t.off+t.n]
 	}
 	sc.word = sc.word[:0]
@@ -161,12 +163,12 @@ func (sc *scan) wordOf(t *token) []byte {
 }
 
 // codeOf returns the ticker code of t (which has tokCode) as written: a
-// simple word as it stands, else the lower-case form the arena holds
+// plain word as it stands, else the lower-case form the arena holds
 // turned back, as a code has only ASCII capitals and digits. It is valid
 // until the next call.
 func (sc *scan) codeOf(t *token) []byte {
 	sc.word = sc.word[:0]
-	if t.flags&tokSimple != 0 {
+	if t.flags&tokPlain != 0 {
 		sc.word = append(sc.word, sc.text[t.off:t.off+t.raw]...)
 		return sc.word
 	}

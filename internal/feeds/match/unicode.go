@@ -119,8 +119,8 @@ func (sc *scan) normalize(s string) string {
 	if !needsDecomposing(s) {
 		return s
 	}
-	// sc.norm is not written again before the caller is done with it, and
-	// no part of it outlives tokenize: words are copied.
+	// sc.norm (like sc.nfkc) is not written again before the field is
+	// scanned, which is as long as tokens refer to it.
 	sc.norm = appendDecomposed(sc.norm[:0], s)
 	return unsafe.String(unsafe.SliceData(sc.norm), len(sc.norm))
 }
