@@ -139,6 +139,15 @@ func TestBadConfigs(t *testing.T) {
 			`line 3: news.host_burst: must be at least 1, got 0`,
 			`line 4: news.max_concurrent_fetches: must be at least 1, got 0`,
 		}},
+		// Aliases keep their capitals: one written all in lower case would
+		// match only lower-case text, so it must say it means any case.
+		{"bad_aliases.bad.yml", []string{
+			`line 4: tickers[0].aliases[0]: "niocorp" has no capital letter, so it matches only text in lower case: write it as headlines do, or list it in aliases_any_case`,
+			`line 6: tickers[0].aliases[2]: is empty`,
+			`line 7: tickers[0].aliases_any_case[0]: is empty`,
+			`line 9: tickers[1].aliases[1]: "energy fuels" has no capital letter, so it matches only text in lower case: write it as headlines do, or list it in aliases_any_case`,
+			`line 10: tickers[1].aliases_any_case: cannot use string "EFR" as a list`,
+		}},
 		{"alias_loop.bad.yml", []string{ // an anchor inside itself: an error, not a hang
 			`line 2: tickers[0].aliases[0].symbol: cannot use a mapping "" as a string`,
 		}},

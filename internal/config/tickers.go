@@ -13,8 +13,14 @@ type Ticker struct {
 	// Name is the company's name as shown to people.
 	Name string `yaml:"name"`
 	// Aliases are phrases that, found whole in a headline, tag it with
-	// this ticker ("MP Materials"). Bare symbols are never enough.
+	// this ticker ("MP Materials"). They match as they are written, capitals
+	// included, unless the headline is written in capitals: "Energy Fuels"
+	// is the company in "Energy Fuels raises guidance", not in "clean
+	// energy fuels demand". Bare symbols are never enough.
 	Aliases []string `yaml:"aliases"`
+	// AliasesAnyCase are aliases that match in any case, for names that
+	// are no ordinary phrase ("NioCorp", "niocorp").
+	AliasesAnyCase []string `yaml:"aliases_any_case"`
 	// CIK is the SEC Central Index Key, ten digits with leading zeros.
 	CIK string `yaml:"cik"`
 	// Exclude lists phrases that, when present, stop an alias or exchange
@@ -49,9 +55,20 @@ func validateTickers(ps *problems, ts []Ticker) map[string]bool {
 				t.CIK = fmt.Sprintf("%010s", t.CIK)
 			}
 		}
-		for j, a := range t.Aliases {
-			if strings.TrimSpace(a) == "" {
-				ps.add(fmt.Sprintf("%s.aliases[%d]", p, j), "is empty")
+		for _, l := range []struct {
+			key     string
+			phrases []string
+		}{{"aliases", t.Aliases}, {"aliases_any_case", t.AliasesAnyCase}} {
+			for j, a := range l.phrases {
+				switch {
+				case strings.TrimSpace(a) == "":
+					ps.add(fmt.Sprintf("%s.%s[%d]", p, l.key, j), "is empty")
+				case l.key == "aliases" && strings.ToLower(a) == a && strings.ToUpper(a) != a:
+					// Written before aliases kept their capitals, or a slip:
+					// as written it would match only lower-case text.
+					ps.add(fmt.Sprintf("%s.%s[%d]", p, l.key, j),
+						"%q has no capital letter, so it matches only text in lower case: write it as headlines do, or list it in aliases_any_case", a)
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,8 +17,12 @@ type compiled struct {
 	vocab *vocab
 	// root maps a word id to the trie node it leads to from the root, or 0.
 	root []int32
-	// next maps edge(node, word id) to the child node.
+	// next maps edge(node, word id, joined) to the child node while the
+	// trie is built; layout then lays it out in edges and drops it.
 	next map[uint64]int32
+	// edges are the edges of every node but the root, by node (see
+	// node.edges) and, within a node, by key.
+	edges []edgeTo
 	// nodes are the trie's nodes; nodes[0] is the root.
 	nodes []node
 
@@ -25,25 +30,49 @@ type compiled struct {
 	tickers   []ticker // sorted by symbol
 	exchanges []exchange
 
-	bySymbol map[string]int32 // symbol -> index in tickers
-	byBase   map[string]int32 // symbol before its '.' suffix -> index in tickers
-	byCIK    map[string]int32 // CIK without leading zeros -> index in tickers
+	bySymbol map[string]int32   // symbol -> index in tickers
+	byCode   map[string]codeRef // ticker code -> the tickers it may stand for (see resolve)
+	byCIK    map[string]int32   // CIK without leading zeros -> index in tickers
+
+	// cases holds the capitalisation of case-sensitive aliases, one
+	// scan.upperOf per word (see aliasRef).
+	cases []uint64
 
 	// scans recycles per-call scratch space (*scan).
 	scans sync.Pool
+	// results interns the Results Match returns.
+	results results
 }
 
 // node is one trie node: the phrase spelt by the path from the root.
 type node struct {
+	// edges are the node's edges in compiled.edges, from and to.
+	edges [2]int32
 	// terminal is set when a term, alias or exclusion ends here: hits on
 	// the node are recorded.
 	terminal bool
 	// exchange is 1 + the index in compiled.exchanges of the exchange name
 	// ending here, or 0.
 	exchange int16
-	// aliasOf and excludeOf are the tickers that have this phrase as an
-	// alias or an exclusion.
-	aliasOf, excludeOf []int32
+	// aliasOf are the aliases spelt by this phrase, excludeOf the tickers
+	// that have it as an exclusion.
+	aliasOf   []aliasRef
+	excludeOf []int32
+	// groups are the keyword groups that have this phrase as an any or all
+	// term: only they can match when it is found.
+	groups []int32
+}
+
+// aliasRef is one ticker's alias ending at a trie node. An alias matches
+// as it is written: its words must be capitalised as in the configuration,
+// letter for letter (the first 64 letters of each word), unless the field
+// is written in capitals (see scan.inCapitals) or the alias is listed in
+// aliases_any_case.
+type aliasRef struct {
+	ticker int32
+	// caseOff is where the capitalisation of the alias's words starts in
+	// compiled.cases, or -1 for an alias that matches in any case.
+	caseOff int32
 }
 
 // group is a compiled keyword group. Terms are trie nodes, deduplicated.
@@ -66,9 +95,6 @@ type ticker struct {
 	symbol string
 }
 
-// edge is the key of compiled.next.
-func edge(n, word int32) uint64 { return uint64(n)<<32 | uint64(uint32(word)) }
-
 func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*compiled, error) {
 	c := &compiled{
 		vocab:     newVocab(),
@@ -76,10 +102,10 @@ func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*c
 		nodes:     make([]node, 1),
 		exchanges: exchanges(),
 		bySymbol:  map[string]int32{},
-		byBase:    map[string]int32{},
+		byCode:    map[string]codeRef{},
 		byCIK:     map[string]int32{},
 	}
-	sc := newScan(0, 0)
+	sc := newScan(0, 0, 0)
 	for i, ex := range c.exchanges {
 		n, err := c.add(sc, ex.name)
 		if err != nil {
@@ -109,14 +135,9 @@ func compile(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*c
 		}
 	}
 
-	c.root = make([]int32, c.vocab.len())
-	for e, n := range c.next {
-		if e>>32 == 0 {
-			c.root[uint32(e)] = n
-		}
-	}
-	nodes, nt := len(c.nodes), len(c.tickers)
-	c.scans.New = func() any { return newScan(nodes, nt) }
+	c.layout()
+	nodes, nt, ng := len(c.nodes), len(c.tickers), len(c.groups)
+	c.scans.New = func() any { return newScan(nodes, nt, ng) }
 	return c, nil
 }
 
@@ -129,13 +150,14 @@ func (c *compiled) add(sc *scan, s string) (int32, error) {
 		return 0, fmt.Errorf("has no letters or digits")
 	}
 	n := int32(0)
-	for _, t := range sc.toks {
+	for i, t := range sc.toks {
 		id := c.vocab.add(string(sc.wordOf(&t)))
-		child, ok := c.next[edge(n, id)]
+		e := edge(n, id, i > 0 && t.sep&sepJoined != 0)
+		child, ok := c.next[e]
 		if !ok {
 			child = int32(len(c.nodes))
 			c.nodes = append(c.nodes, node{})
-			c.next[edge(n, id)] = child
+			c.next[e] = child
 		}
 		n = child
 	}
@@ -165,6 +187,8 @@ func (c *compiled) addGroup(sc *scan, name string, kg config.KeywordGroup) (grou
 			if l.key != "none" && !seen[n] {
 				seen[n] = true
 				g.report = append(g.report, term{text: s, node: n})
+				// The group is compiled as c.groups[len(c.groups)].
+				c.nodes[n].groups = append(c.nodes[n].groups, int32(len(c.groups)))
 			}
 		}
 	}
@@ -180,19 +204,15 @@ func (c *compiled) addTicker(sc *scan, ti int32, t config.Ticker) error {
 	}
 	c.tickers = append(c.tickers, ticker{symbol: sym})
 	c.bySymbol[sym] = ti
-	if i := strings.LastIndexByte(sym, '.'); i > 0 {
-		if _, ok := c.byBase[sym[:i]]; !ok {
-			c.byBase[sym[:i]] = ti
-		}
-	}
+	c.addCode(sym, ti)
 	if cik := strings.TrimLeft(strings.TrimSpace(t.CIK), "0"); cik != "" {
 		c.byCIK[cik] = ti
 	}
 	for _, l := range []struct {
 		key     string
 		phrases []string
-		exclude bool
-	}{{"aliases", t.Aliases, false}, {"exclude", t.Exclude, true}} {
+		kind    int
+	}{{"aliases", t.Aliases, aliasAsWritten}, {"aliases_any_case", t.AliasesAnyCase, aliasAnyCase}, {"exclude", t.Exclude, exclusion}} {
 		for i, s := range l.phrases {
 			n, err := c.add(sc, s)
 			if err != nil {
@@ -200,21 +220,50 @@ func (c *compiled) addTicker(sc *scan, ti int32, t config.Ticker) error {
 			}
 			nd := &c.nodes[n]
 			nd.terminal = true
-			if l.exclude {
-				nd.excludeOf = appendOnce(nd.excludeOf, ti)
-			} else {
-				nd.aliasOf = appendOnce(nd.aliasOf, ti)
+			switch l.kind {
+			case exclusion:
+				if !slices.Contains(nd.excludeOf, ti) {
+					nd.excludeOf = append(nd.excludeOf, ti)
+				}
+			case aliasAnyCase:
+				nd.aliasOf = appendAlias(nd.aliasOf, aliasRef{ticker: ti, caseOff: -1})
+			default:
+				nd.aliasOf = appendAlias(nd.aliasOf, aliasRef{ticker: ti, caseOff: c.addCase(sc)})
 			}
 		}
 	}
 	return nil
 }
 
-func appendOnce(s []int32, v int32) []int32 {
-	for _, x := range s {
-		if x == v {
+// Kinds of ticker phrases.
+const (
+	aliasAsWritten = iota
+	aliasAnyCase
+	exclusion
+)
+
+// addCase stores the capitalisation of the words just tokenized in sc and
+// returns where it starts in c.cases.
+func (c *compiled) addCase(sc *scan) int32 {
+	off := int32(len(c.cases))
+	for i := range sc.toks {
+		c.cases = append(c.cases, sc.upperOf(&sc.toks[i]))
+	}
+	return off
+}
+
+// appendAlias adds a to s unless s has it, or has the ticker's alias in
+// any case, which matches wherever a is.
+func appendAlias(s []aliasRef, a aliasRef) []aliasRef {
+	for i, x := range s {
+		switch {
+		case x.ticker != a.ticker:
+		case x == a, x.caseOff < 0:
+			return s
+		case a.caseOff < 0:
+			s[i] = a
 			return s
 		}
 	}
-	return append(s, v)
+	return append(s, a)
 }

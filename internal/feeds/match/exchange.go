@@ -27,6 +27,42 @@ func exchanges() []exchange {
 	}
 }
 
+// codeRef is what a ticker code may stand for.
+type codeRef struct {
+	exact int32 // the watched symbol that is the code, or -1
+	base  int32 // the first watched symbol (by symbol) that is the code and a '.' suffix, or -1
+	// suffixed are the watched symbols that are the code and a suffix.
+	suffixed []suffixRef
+}
+
+// suffixRef is a watched symbol by its Yahoo suffix.
+type suffixRef struct {
+	suffix string
+	ticker int32
+}
+
+// addCode records the watched symbol sym, tickers[ti], under the code it
+// is written with: itself, or the part before its last '.'.
+func (c *compiled) addCode(sym string, ti int32) {
+	code, suffix := sym, ""
+	if i := strings.LastIndexByte(sym, '.'); i > 0 {
+		code, suffix = sym[:i], sym[i:]
+	}
+	ref, ok := c.byCode[code]
+	if !ok {
+		ref = codeRef{exact: -1, base: -1}
+	}
+	if suffix == "" {
+		ref.exact = ti
+	} else {
+		if ref.base < 0 {
+			ref.base = ti
+		}
+		ref.suffixed = append(ref.suffixed, suffixRef{suffix, ti})
+	}
+	c.byCode[code] = ref
+}
+
 // resolve returns the index of the watched ticker that code, listed on an
 // exchange whose Yahoo suffix is suffix, stands for, or -1. It tries, in
 // order, the code with the exchange's suffix ("TSXV: UCU" is UCU.V), the
@@ -34,20 +70,22 @@ func exchanges() []exchange {
 // code: shares listed on several exchanges are one company, so "TSX: LAC"
 // tags LAC when LAC.TO is not watched, and "NYSE: LAC" tags LAC.TO when
 // only that is.
-func (c *compiled) resolve(sc *scan, code []byte, suffix string) int32 {
+func (c *compiled) resolve(code []byte, suffix string) int32 {
+	ref, ok := c.byCode[string(code)]
+	if !ok {
+		return -1
+	}
 	if suffix != "" {
-		sc.tmp = append(append(sc.tmp[:0], code...), suffix...)
-		if ti, ok := c.bySymbol[string(sc.tmp)]; ok {
-			return ti
+		for _, s := range ref.suffixed {
+			if s.suffix == suffix {
+				return s.ticker
+			}
 		}
 	}
-	if ti, ok := c.bySymbol[string(code)]; ok {
-		return ti
+	if ref.exact >= 0 {
+		return ref.exact
 	}
-	if ti, ok := c.byBase[string(code)]; ok {
-		return ti
-	}
-	return -1
+	return ref.base
 }
 
 // native tags the ticker that a source attached to an item. s may be a
@@ -85,10 +123,10 @@ func (c *compiled) native(sc *scan, s string) {
 // exchangeTag tags the ticker named by the code in tok, which follows the
 // name of exchange ex, if tok is written as a code after a colon.
 func (c *compiled) exchangeTag(sc *scan, tok *token, ex int, field uint8) {
-	if tok.sep&sepColon == 0 || tok.code.n == 0 {
+	if tok.sep&sepColon == 0 || tok.flags&tokCode == 0 {
 		return
 	}
-	ti := c.resolve(sc, sc.codeOf(tok), c.exchanges[ex].suffix)
+	ti := c.resolve(sc.codeOf(tok), c.exchanges[ex].suffix)
 	if ti < 0 {
 		return
 	}

@@ -48,6 +48,32 @@ func foldPlural(w []byte) []byte {
 	return w
 }
 
+// foldedLen returns the length of the word w, ASCII letters and digits in
+// any case, once folded: foldPlural's rule on its lower-case form, read in
+// place (b|0x20 is the lower case of an ASCII letter and leaves digits as
+// they are).
+func foldedLen(w string) int {
+	n := len(w)
+	if n >= 5 && w[n-2]|0x20 == 'e' && w[n-1]|0x20 == 's' {
+		c4, c3 := w[n-4]|0x20, w[n-3]|0x20
+		switch {
+		case c3 == 'x', c3 == 'z',
+			c4 == 's' && c3 == 's',
+			c4 == 'c' && c3 == 'h',
+			c4 == 's' && c3 == 'h':
+			return n - 2
+		}
+	}
+	if n >= 4 && w[n-1]|0x20 == 's' {
+		switch w[n-2] | 0x20 {
+		case 's', 'u', 'i':
+			return n
+		}
+		return n - 1
+	}
+	return n
+}
+
 // markupAt reports whether s[i:] starts with an HTML tag or character
 // entity that the caller's HTML stripping left behind, and if so how many
 // bytes it spans and how it reads: an apostrophe entity ("&rsquo;",

@@ -20,7 +20,7 @@ type headline struct {
 // filings, Yahoo items with relatedTickers, and false friends.
 func headlines() []headline {
 	const (
-		re, cm, pol = "rare_earth", "critical_minerals", "policy"
+		re, cm, pol, mof = "rare_earth", "critical_minerals", "policy", "mofcom"
 	)
 	return []headline{
 		// Company news, by alias and exchange form.
@@ -173,6 +173,66 @@ func headlines() []headline {
 		{title: "URANIUM ROYALTY CORP. (NASDAQ: UROY) buys physical uranium",
 			groups: []GroupHit{g(cm, "uranium")}},
 		{title: "Les terres rares : l’Europe veut réduire sa dépendance"},
+
+		// Aliases match as written, unless the headline is in capitals.
+		{title: "Energy Fuels raises guidance", tickers: []TickerHit{tk("UUUU", HowAlias)}},
+		{title: "How clean energy fuels demand for uranium", groups: []GroupHit{g(cm, "uranium")}},
+		{title: "Energy fuels a rally in uranium miners", groups: []GroupHit{g(cm, "uranium")}},
+		{title: "ENERGY FUELS RAISES GUIDANCE", tickers: []TickerHit{tk("UUUU", HowAlias)}},
+		// Mostly capitals is capitals: Google News appends the publisher.
+		{title: "ENERGY FUELS RAISES GUIDANCE - Reuters", tickers: []TickerHit{tk("UUUU", HowAlias)}},
+		{title: "Why MP MATERIALS stock is soaring today"},
+		{title: "Critical Metals Corp. signs offtake with Pentagon",
+			groups:  []GroupHit{g(pol, "Pentagon", "offtake")},
+			tickers: []TickerHit{tk("CRML", HowAlias)}},
+		{title: "critical metals prices rise"},
+		{title: "critical metals corp. prices rise"},
+		{title: "Energy Fuels' guidance", summary: "how clean energy fuels demand",
+			tickers: []TickerHit{tk("UUUU", HowAlias)}},
+		{title: "Uranium miners rally", summary: "ENERGY FUELS AND UR-ENERGY LEAD GAINS",
+			groups: []GroupHit{g(cm, "uranium")}, tickers: []TickerHit{tk("UUUU", HowAlias)}},
+		// An alias listed in aliases_any_case matches in any case.
+		{title: "ucore shares jump on samarium news",
+			groups: []GroupHit{g(re, "samarium")}, tickers: []TickerHit{tk("UURAF", HowAlias)}},
+		{title: "UCORE RARE METALS PRICES PRIVATE PLACEMENT", tickers: []TickerHit{tk("UURAF", HowAlias)}},
+		{title: "ucore rare metals closes financing", tickers: []TickerHit{tk("UURAF", HowAlias)}},
+
+		// Chinese, Japanese and Korean: a CJK term matches anywhere in a run
+		// of CJK characters; Latin words stay whole.
+		{title: "商务部公告2025年第61号 关于对稀土相关物项实施出口管制的决定",
+			groups: []GroupHit{g(mof, "出口管制"), g(re, "稀土")}},
+		{title: "商务部 海关总署公告2025年第18号 关于对部分中重稀土相关物项实施出口管制的决定",
+			groups: []GroupHit{g(mof, "出口管制"), g(re, "稀土")}},
+		{title: "商务部关于将部分美国实体列入出口管制管控名单的公告",
+			groups: []GroupHit{g(mof, "出口管制", "管控名单")}},
+		{title: "不可靠实体清单工作机制关于将13家美国实体列入不可靠实体清单的决定",
+			groups: []GroupHit{g(mof, "不可靠实体")}},
+		{title: "中华人民共和国两用物项出口管制条例", groups: []GroupHit{g(mof, "出口管制", "两用物项")}},
+		{title: "中國加強稀土出口管制", groups: []GroupHit{g(mof, "出口管制"), g(re, "稀土")}},
+		{title: "MP Materials 稀土 exports jump",
+			groups: []GroupHit{g(re, "稀土")}, tickers: []TickerHit{tk("MP", HowAlias)}},
+		{title: "MP Materials稀土产量创新高（NYSE：MP）",
+			groups: []GroupHit{g(re, "稀土")}, tickers: []TickerHit{tk("MP", HowExchange)}},
+		{title: "ＭＰ Ｍａｔｅｒｉａｌｓ获美国国防部订单", tickers: []TickerHit{tk("MP", HowAlias)}},
+		{title: "（ＮＡＳＤＡＱ：ＣＲＭＬ）格陵兰稀土项目获批",
+			groups: []GroupHit{g(re, "稀土")}, tickers: []TickerHit{tk("CRML", HowExchange)}},
+		{title: "＄ＵＵＵＵ　稀土分离取得进展",
+			groups: []GroupHit{g(re, "稀土")}, tickers: []TickerHit{tk("UUUU", HowCashtag)}},
+		{title: "中国对gallium和germanium实施出口管制",
+			groups: []GroupHit{g(cm, "gallium", "germanium"), g(mof, "出口管制")}},
+		{title: "稀土NdPr氧化物价格上涨", groups: []GroupHit{g(re, "NdPr", "稀土")}},
+		{title: "NdPrO价格"},
+		// CJK characters of a term stay together: white space between them
+		// is ignored, anything else breaks the phrase.
+		{title: "稀　土价格", groups: []GroupHit{g(re, "稀土")}},
+		{title: "前景依稀，土耳其央行加息"},
+		{title: "稀 earth 土"},
+		{title: "出口·管制"},
+		{title: "中国、レアアース輸出規制を強化", groups: []GroupHit{g(re, "レアアース")}},
+		{title: "ﾚｱｱｰｽ価格が急騰", groups: []GroupHit{g(re, "レアアース")}},
+		{title: "ガリウム輸出規制", groups: []GroupHit{g(cm, "ガリウム")}},
+		{title: "カリウム価格が上昇"}, // potassium, not gallium: kana keep their voicing marks
+		{title: "중국이 희토류를 무기화", groups: []GroupHit{g(re, "희토류")}},
 	}
 }
 

@@ -4,17 +4,32 @@
 // # Folding
 //
 // Text is folded the same way on both sides, configured phrases and
-// headlines: Unicode compatibility decomposition (full-width forms,
-// ligatures, non-breaking spaces), accents dropped, lower case, curly
-// apostrophes made straight, leftover HTML tags and entities read as spaces
-// (apostrophe entities as apostrophes, "&amp;nbsp;" too), and every run of
-// characters that are neither letters nor digits read as one word break.
-// Apostrophes stay inside a word only between letters. Each word then loses
-// a possessive "'s" and a plural "s" or "es" (see foldPlural), so
-// "Rare-Earths", "rare earth's" and "RARE EARTH" are all the phrase "rare
-// earth". Phrases match whole words only: "magnet" does not match
+// headlines: Unicode compatibility composition (full-width forms such as
+// "ＭＰ" and "（ＮＹＳＥ：ＭＰ）", the ideographic space, ligatures,
+// half-width Katakana, non-breaking spaces), accents dropped, lower case,
+// curly apostrophes made straight, leftover HTML tags and entities read as
+// spaces (apostrophe entities as apostrophes, "&amp;nbsp;" too), and every
+// run of characters that are neither letters nor digits read as one word
+// break. Apostrophes stay inside a word only between letters. Each word
+// then loses a possessive "'s" and a plural "s" or "es" (see foldPlural),
+// so "Rare-Earths", "rare earth's" and "RARE EARTH" are all the phrase
+// "rare earth". Phrases match whole words only: "magnet" does not match
 // "magnetic", and "NdPr" is one word that "Nd-Pr" (two words) does not
 // match. A phrase does not run from the title into the summary.
+//
+// # Chinese, Japanese and Korean
+//
+// CJK characters (see isCJK) are written without spaces between words, so
+// each is a word of its own and a CJK phrase matches anywhere inside a run
+// of them: "稀土" in "关于对稀土相关物项实施出口管制的决定". Two CJK
+// characters of a phrase must be together in the text as in the phrase:
+// white space between them is ignored, anything else (punctuation, a Latin
+// word) keeps them apart, so "稀土" is not in "依稀，土耳其" or "稀 earth
+// 土". A CJK character ends a Latin word, which otherwise stays whole:
+// "MP Materials稀土" holds "MP Materials", "NdPrO" does not hold "NdPr".
+// CJK characters keep their composed form: a voiced kana is another sound
+// ("ガリウム", gallium, is not "カリウム", potassium) and a Hangul syllable
+// is not split into jamo.
 //
 // # Keyword groups
 //
@@ -31,14 +46,24 @@
 // a '$' or after an exchange name and a colon: a bare "MP", "LAC" or "NB" in
 // prose tags nothing. An exclusion phrase found anywhere in the item
 // cancels the ticker's alias and exchange-form tags (not cashtags or native
-// tags). Only watched symbols are returned.
+// tags). Only watched symbols are returned; a ticker's name is not
+// matched.
+//
+// Aliases match as they are written: on top of the folding, every letter
+// of an alias must have the same case in the text (for the first 64
+// letters of each word), so "Energy Fuels" is in "Energy Fuels raises
+// guidance" but not in "how clean energy fuels demand". In a title or
+// summary written in capitals, one with more capital letters than
+// lower-case ones, aliases match in any case, as do the aliases a ticker
+// lists in aliases_any_case. Keyword terms, exclusions and exchange names
+// ignore case.
 //
 // # Implementation
 //
 // Terms, aliases, exclusions and exchange names live in one trie keyed by
 // word ids, so a headline is tokenized once and walked once whatever the
-// size of the configuration, with no regular expressions and, with a
-// reused Result, no allocation.
+// size of the configuration, with no regular expressions and, once a
+// result of the same shape has been seen, no allocation (see results).
 package match
 
 import (
@@ -83,16 +108,18 @@ func New(groups map[string]config.KeywordGroup, tickers []config.Ticker) (*Match
 // stock category such as "NYSE:MP", EDGAR CIK, per_ticker feed); each may be
 // a symbol, an "EXCHANGE:CODE" form or a CIK, and is kept if it names a
 // watched ticker.
+//
+// Match allocates nothing once it has seen an item of the same shape (the
+// same groups, terms and tickers): the Result's slices are shared by every
+// Result of that shape and must not be modified (see Result).
 func (m *Matcher) Match(title, summary string, native []string) Result {
-	var r Result
-	m.MatchInto(&r, title, summary, native)
-	return r
+	return m.c.match(title, summary, native)
 }
 
-// MatchInto is Match writing into dst, reusing its slices so that a caller
-// looping over headlines with one Result allocates nothing per headline.
+// MatchInto is Match writing into dst. It does not write into the slices
+// dst held: they may be shared.
 func (m *Matcher) MatchInto(dst *Result, title, summary string, native []string) {
-	m.c.match(dst, title, summary, native)
+	*dst = m.c.match(title, summary, native)
 }
 
 // GroupNames returns the names of the compiled keyword groups, sorted, so

@@ -5,27 +5,32 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/monitord/monitord/internal/config"
 )
 
 // testGroups are the keyword groups of the embedded default configuration
-// plus two that exercise all and none.
+// plus two that exercise all and none, and terms in Chinese, Japanese and
+// Korean: rare earth (稀土, レアアース, 희토류), gallium (ガリウム), and
+// the words of China's export-control notices (mofcom).
 func testGroups() map[string]config.KeywordGroup {
 	return map[string]config.KeywordGroup{
 		"rare_earth": {
 			Any: []string{"rare earth", "rare earths", "rare-earth", "neodymium", "praseodymium", "NdPr",
 				"dysprosium", "terbium", "samarium", "lanthanide", "permanent magnet", "permanent magnets",
-				"magnet plant", "heavy rare earth", "light rare earth"},
+				"magnet plant", "heavy rare earth", "light rare earth", "稀土", "レアアース", "희토류"},
 			None: []string{"rare earth frontier"},
 		},
 		"critical_minerals": {
 			Any: []string{"critical minerals", "critical mineral", "lithium", "uranium", "vanadium", "niobium",
-				"scandium", "gallium", "germanium", "antimony", "graphite", "cobalt"},
+				"scandium", "gallium", "germanium", "antimony", "graphite", "cobalt", "ガリウム"},
 		},
+		"mofcom": {Any: []string{"出口管制", "两用物项", "管控名单", "不可靠实体"}},
 		"policy": {
 			Any: []string{"export controls", "export control", "export ban", "tariff", "tariffs",
 				"Defense Production Act", "Department of Defense", "Pentagon", "price floor",
@@ -36,7 +41,8 @@ func testGroups() map[string]config.KeywordGroup {
 	}
 }
 
-// testTickers is the watchlist of the embedded default configuration.
+// testTickers is the watchlist of the embedded default configuration, but
+// for an alias in any case (Ucore).
 func testTickers() []config.Ticker {
 	return []config.Ticker{
 		{Symbol: "MP", Name: "MP Materials", Aliases: []string{"MP Materials"}, CIK: "0001801368"},
@@ -47,7 +53,7 @@ func testTickers() []config.Ticker {
 		{Symbol: "UUUU", Name: "Energy Fuels", Aliases: []string{"Energy Fuels"}, CIK: "0001385849"},
 		{Symbol: "NB", Name: "NioCorp Developments", Aliases: []string{"NioCorp", "NioCorp Developments"}, CIK: "0001512228"},
 		{Symbol: "CRML", Name: "Critical Metals", Aliases: []string{"Critical Metals Corp", "Critical Metals Corp."}, CIK: "0001951089"},
-		{Symbol: "UURAF", Name: "Ucore Rare Metals", Aliases: []string{"Ucore", "Ucore Rare Metals"}},
+		{Symbol: "UURAF", Name: "Ucore Rare Metals", Aliases: []string{"Ucore Rare Metals"}, AliasesAnyCase: []string{"Ucore"}},
 		{Symbol: "LYSCF", Name: "Lynas Rare Earths", Aliases: []string{"Lynas", "Lynas Rare Earths"}},
 	}
 }
@@ -124,11 +130,50 @@ func TestMatchIntoReuse(t *testing.T) {
 	if got, want := kept.GroupNames(), []string{"policy", "rare_earth"}; !cmp.Equal(got, want) {
 		t.Errorf("GroupNames: got %v, want %v", got, want)
 	}
-	if got, want := m.GroupNames(), []string{"china_ban", "critical_minerals", "magnet_deal", "policy", "rare_earth"}; !cmp.Equal(got, want) {
+	if got, want := m.GroupNames(), []string{"china_ban", "critical_minerals", "magnet_deal", "mofcom", "policy", "rare_earth"}; !cmp.Equal(got, want) {
 		t.Errorf("Matcher.GroupNames: got %v, want %v", got, want)
 	}
 	if !kept.Matched() || r.Matched() {
 		t.Errorf("Matched: got %v and %v, want true and false", kept.Matched(), r.Matched())
+	}
+}
+
+// TestMatchShared checks that Results share their slices safely: a later
+// Match leaves an earlier Result as it was, and appending to a Result's
+// slices copies them.
+func TestMatchShared(t *testing.T) {
+	m := newTestMatcher(t)
+	const title = "MP Materials lifts NdPr output"
+	r1 := m.Match(title, "", nil)
+	want := Result{Groups: []GroupHit{g("rare_earth", "NdPr")}, Tickers: []TickerHit{tk("MP", HowAlias)}, Score: 4}
+	r2 := m.Match("MP Materials: NdPr output", "NdPr prices", nil)
+	m.Match("Lithium Americas and Energy Fuels cut lithium and uranium output", "", nil)
+	_ = append(r2.Groups, GroupHit{Name: "x"})
+	_ = append(r2.Groups[0].Terms, "x")
+	_ = append(r2.Tickers, TickerHit{Symbol: "X"})
+	if diff := cmp.Diff(want, r1); diff != "" {
+		t.Errorf("first Match changed (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, m.Match(title, "", nil)); diff != "" {
+		t.Errorf("Match again (-want +got):\n%s", diff)
+	}
+	if r2.Score != 2+2 || !cmp.Equal(r1.Groups, r2.Groups) {
+		t.Errorf("second Match: got %+v, want the first's groups and tickers with score 4", r2)
+	}
+}
+
+// TestMatchAllocs checks that Match allocates nothing for an item whose
+// shape (groups, terms, tickers) it has seen, in English or in Chinese.
+func TestMatchAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop scratch space")
+	}
+	m := newTestMatcher(t)
+	for _, h := range headlines() {
+		m.Match(h.title, h.summary, h.native)
+		if n := testing.AllocsPerRun(20, func() { m.Match(h.title, h.summary, h.native) }); n != 0 {
+			t.Errorf("Match(%q): got %v allocations, want 0", h.title, n)
+		}
 	}
 }
 
@@ -193,7 +238,7 @@ func TestFoldWord(t *testing.T) {
 
 // words returns the folded words of s, joined by spaces.
 func words(s string) string {
-	sc := newScan(0, 0)
+	sc := newScan(0, 0, 0)
 	sc.tokenize(s, nil)
 	var out []string
 	for i := range sc.toks {
@@ -282,5 +327,43 @@ func TestAliasAsExchangeForm(t *testing.T) {
 	got := m.Match("Ucore Rare Metals Inc. (TSXV: UCU) closes financing", "", nil).Tickers
 	if want := []TickerHit{tk("UURAF", HowAlias)}; !cmp.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestPlainRune holds plainRune to what it claims: normalize may pass
+// text of those characters through, as each is in NFKC, has no
+// decomposition normalize applies, and starts a segment that combines
+// with nothing before it.
+func TestPlainRune(t *testing.T) {
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if !plainRune(r) {
+			continue
+		}
+		s := string(r)
+		p := norm.NFKC.PropertiesString(s)
+		if !norm.NFKC.IsNormalString(s) || !p.BoundaryBefore() || refNormalize(s) != s {
+			t.Errorf("plainRune(%U): but it is not left as it is by normalisation", r)
+		}
+	}
+}
+
+// TestNarrow holds narrow to NFKC: each character it maps becomes that
+// ASCII character, and starts a segment that combines with nothing before
+// it.
+func TestNarrow(t *testing.T) {
+	n := 0
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		b := narrow(r)
+		if b == 0 {
+			continue
+		}
+		n++
+		s := string(r)
+		if got := norm.NFKC.String(s); got != string(rune(b)) || !norm.NFKC.PropertiesString(s).BoundaryBefore() {
+			t.Errorf("narrow(%U) = %q: but NFKC gives %q", r, b, got)
+		}
+	}
+	if n != 96 {
+		t.Errorf("narrow maps %d characters, want the 94 full-width ASCII forms and 2 spaces", n)
 	}
 }

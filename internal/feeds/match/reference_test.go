@@ -1,11 +1,13 @@
 package match
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -26,6 +28,28 @@ type refMatcher struct {
 	cache   map[string]string
 }
 
+// refIsCJK is the documented set of CJK characters: letters and numbers of
+// the Han, Hiragana, Katakana, Hangul and Bopomofo scripts and of the CJK
+// Symbols and Punctuation block, and the prolonged sound mark.
+func refIsCJK(r rune) bool {
+	return (unicode.IsLetter(r) || unicode.IsNumber(r)) &&
+		(unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Bopomofo) ||
+			0x3000 <= r && r <= 0x303F || r == 'ー')
+}
+
+// refNormalize is NFKC, then NFD of every character but CJK ones.
+func refNormalize(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKC.String(s) {
+		if refIsCJK(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteString(norm.NFD.String(string(r)))
+		}
+	}
+	return b.String()
+}
+
 func newRefMatcher(groups map[string]config.KeywordGroup, tickers []config.Ticker) *refMatcher {
 	ts := append([]config.Ticker(nil), tickers...)
 	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Symbol < ts[j].Symbol })
@@ -44,11 +68,18 @@ type refWord struct {
 	raw    string // as written, apostrophes made straight
 	folded string
 	sep    string // the cleaned text between the previous word and this one
+	cjk    bool   // a CJK character
+	// broken is set on a CJK character after another with something but
+	// white space between them.
+	broken bool
+	// cased is folded with the capitals of its first 64 letters marked.
+	cased string
 }
 
-// words cleans s and splits it into words.
-func (rm *refMatcher) words(s string) []refWord {
-	s = norm.NFKD.String(s)
+// clean normalises s, reads HTML leftovers as spaces or apostrophes, drops
+// combining marks and makes apostrophes straight.
+func (rm *refMatcher) clean(s string) string {
+	s = refNormalize(s)
 	s = rm.markup.ReplaceAllStringFunc(s, func(m string) string {
 		body := rm.markup.FindStringSubmatch(m)[1]
 		var v int64 = -1
@@ -74,14 +105,69 @@ func (rm *refMatcher) words(s string) []refWord {
 		}
 		return r
 	}, s)
-	var out []refWord
-	prev := 0
-	for _, loc := range rm.word.FindAllStringIndex(s, -1) {
-		raw := s[loc[0]:loc[1]]
-		out = append(out, refWord{raw: raw, folded: refFold(raw), sep: s[prev:loc[0]]})
-		prev = loc[1]
+	return s
+}
+
+// inCapitals reports whether more letters of s are capitals than lower
+// case.
+func (rm *refMatcher) inCapitals(s string) bool {
+	upper, lower := 0, 0
+	for _, r := range rm.clean(s) {
+		switch {
+		case unicode.IsUpper(r):
+			upper++
+		case unicode.IsLower(r):
+			lower++
+		}
 	}
+	return upper > lower
+}
+
+// words cleans s and splits it into words: each CJK character is one, and
+// the text between CJK characters splits into words as any other.
+func (rm *refMatcher) words(s string) []refWord {
+	s = rm.clean(s)
+	var out []refWord
+	prev := 0 // where the last word ends
+	add := func(start, end int, cjk bool) {
+		raw, sep := s[start:end], s[prev:start]
+		w := refWord{raw: raw, folded: raw, sep: sep, cjk: cjk, cased: raw + "#0"}
+		if !cjk {
+			w.folded, w.cased = refFold(raw), refCased(raw)
+		}
+		w.broken = cjk && len(out) > 0 && out[len(out)-1].cjk && strings.TrimFunc(sep, unicode.IsSpace) != ""
+		out = append(out, w)
+		prev = end
+	}
+	latin := func(from, to int) {
+		for _, loc := range rm.word.FindAllStringIndex(s[from:to], -1) {
+			add(from+loc[0], from+loc[1], false)
+		}
+	}
+	from := 0 // where the text not yet split starts
+	for i, r := range s {
+		if refIsCJK(r) {
+			latin(from, i)
+			from = i + utf8.RuneLen(r)
+			add(i, from, true)
+		}
+	}
+	latin(from, len(s))
 	return out
+}
+
+// refCased returns the folded form of the word raw with the capitals among
+// its first 64 letters marked, as a bit mask after a '#'.
+func refCased(raw string) string {
+	folded := refFold(raw)
+	letters := []rune(strings.ReplaceAll(raw, "'", ""))
+	var mask uint64
+	for i := 0; i < utf8.RuneCountInString(folded) && i < 64; i++ {
+		if unicode.IsUpper(letters[i]) {
+			mask |= 1 << i
+		}
+	}
+	return folded + "#" + strconv.FormatUint(mask, 2)
 }
 
 // refFold folds one word as foldWord does, with string functions.
@@ -104,18 +190,32 @@ func refFold(w string) string {
 }
 
 // phrase returns the folded words of s between spaces, so that
-// strings.Contains finds it only as whole words.
-func (rm *refMatcher) phrase(s string) string {
-	if p, ok := rm.cache[s]; ok {
+// strings.Contains finds it only as whole words; CJK characters that are
+// not together are apart by " | ".
+func (rm *refMatcher) phrase(s string) string { return rm.render(s, false) }
+
+// casedPhrase is phrase with the capitals of every word marked.
+func (rm *refMatcher) casedPhrase(s string) string { return rm.render(s, true) }
+
+func (rm *refMatcher) render(s string, cased bool) string {
+	key := fmt.Sprint(cased, s)
+	if p, ok := rm.cache[key]; ok {
 		return p
 	}
 	var b strings.Builder
 	b.WriteString(" ")
 	for _, w := range rm.words(s) {
-		b.WriteString(w.folded + " ")
+		if w.broken {
+			b.WriteString("| ")
+		}
+		if cased {
+			b.WriteString(w.cased + " ")
+		} else {
+			b.WriteString(w.folded + " ")
+		}
 	}
 	if len(rm.cache) < 1000 {
-		rm.cache[s] = b.String()
+		rm.cache[key] = b.String()
 	}
 	return b.String()
 }
@@ -178,12 +278,25 @@ func (rm *refMatcher) cashtags(ws []refWord) []string {
 func (rm *refMatcher) Match(title, summary string, native []string) Result {
 	titleWords, summaryWords := rm.words(title), rm.words(summary)
 	fields := []string{rm.phrase(title), rm.phrase(summary)}
+	cased := []string{rm.casedPhrase(title), rm.casedPhrase(summary)}
+	capitals := []bool{rm.inCapitals(title), rm.inCapitals(summary)}
 	// in returns the fields (1 title, 2 summary) holding the phrase s.
 	in := func(s string) uint8 {
 		p, b := rm.phrase(s), uint8(0)
 		for i, f := range fields {
 			if strings.Contains(f, p) {
 				b |= 1 << i
+			}
+		}
+		return b
+	}
+	// inAsWritten returns the fields holding the phrase s capitalised as
+	// written, or in any case in a field written in capitals.
+	inAsWritten := func(s string) uint8 {
+		p, b := rm.casedPhrase(s), in(s)
+		for i, f := range cased {
+			if !capitals[i] && !strings.Contains(f, p) {
+				b &^= 1 << i
 			}
 		}
 		return b
@@ -262,6 +375,9 @@ func (rm *refMatcher) Match(title, summary string, native []string) Result {
 			}
 		}
 		for _, a := range t.Aliases {
+			alias |= inAsWritten(a)
+		}
+		for _, a := range t.AliasesAnyCase {
 			alias |= in(a)
 		}
 		for _, e := range t.Exclude {

@@ -1,8 +1,9 @@
 package match
 
-// Result says which groups and tickers an item concerns. A Result passed to
-// MatchInto is overwritten and its slices are reused: call Clone before
-// keeping it beyond the next MatchInto.
+// Result says which groups and tickers an item concerns. The slices of a
+// Result that Match returns are shared with other Results of the same
+// shape (see results): they are safe to keep and to read concurrently, but
+// must not be modified, nor decoded into; Clone makes a private copy.
 type Result struct {
 	// Groups are the keyword groups that matched, sorted by name.
 	Groups []GroupHit
@@ -70,8 +71,7 @@ func (r Result) GroupNames() []string {
 	return out
 }
 
-// Clone returns a deep copy of r that later MatchInto calls on r do not
-// change.
+// Clone returns a deep copy of r, whose slices the caller owns.
 func (r Result) Clone() Result {
 	out := Result{Score: r.Score}
 	if r.Groups != nil {

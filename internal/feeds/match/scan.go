@@ -1,28 +1,53 @@
 package match
 
 import (
+	"encoding/binary"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
-
-	"golang.org/x/text/unicode/norm"
 )
 
-// span is a byte range in one of a scan's arenas.
-type span struct{ off, n int32 }
-
-// token is one word of scanned text.
+// token is one word of scanned text: a run of letters and digits, or a
+// single CJK character (see isCJK).
+//
+// Most words are plain: ASCII letters and digits between ASCII separators.
+// Those are read in place from the scanned text (tokPlain), and what only
+// aliases and ticker codes need (capitals, the code) is worked out from the
+// text when it is asked for. Other words are folded into scan.words.
 type token struct {
-	// word is the folded word (see foldWord), in scan.words.
-	word span
-	// code is the word as written when it could be a ticker code, a capital
-	// letter then capitals and digits, in scan.codes; empty otherwise.
-	code span
-	// id is the vocabulary id of word, or -1 when no pattern uses it.
+	// off is where the word starts: in scan.text for a plain word, else in
+	// scan.words.
+	off int32
+	// n is the length of the folded word (see foldWord): a plain word's
+	// first n bytes, in lower case, or scan.words[off:off+n].
+	n int32
+	// raw is the length of the word as written when it is plain, or of
+	// its ticker code in scan.words (in lower case) when it is not.
+	raw int32
+	// id is the vocabulary id of the folded word, or -1 when no pattern
+	// uses it.
 	id int32
+	// pos numbers the words of the text: a phrase runs through words whose
+	// pos follow each other. Words that no phrase uses and that are not
+	// ticker codes are left out of scan.toks.
+	pos int32
+	// upper has bit i set when letter i of the folded word is written as a
+	// capital, for the first 64 letters of a word that is not plain (see
+	// scan.upperOf).
+	upper uint64
 	// sep describes what separates the word from the one before.
-	sep uint8
+	sep   uint8
+	flags uint8
 }
+
+// Flags of token.flags.
+const (
+	// tokPlain: a plain word (see plainRun), read in place from scan.text.
+	tokPlain = 1 << iota
+	// tokCode: written as a ticker code, a capital letter then capitals and
+	// digits.
+	tokCode
+)
 
 // Flags of token.sep.
 const (
@@ -32,63 +57,28 @@ const (
 	// text or after a character that is not part of a word, as in "$MP"
 	// (but not "US$MP").
 	sepCashtag
+	// sepJoined: a CJK character that follows another with nothing but
+	// white space between them. Phrases keep CJK characters together or
+	// apart as they are written (see edgeKey).
+	sepJoined
 )
 
-// Character classes of the tokenizer.
-const (
-	clsOther = iota
-	clsWord  // letter or number: part of a word
-	clsMark  // combining mark: dropped ("é" is "e" once decomposed)
-	clsApos  // apostrophe: inside a word only between letters
-	clsSpace // white space, and HTML tags and entities
-	clsColon
-	clsDollar
-)
-
-// classify returns the class of r.
-func classify(r rune) int {
-	switch {
-	case r < utf8.RuneSelf:
-		switch {
-		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
-			return clsWord
-		case r == ' ', '\t' <= r && r <= '\r':
-			return clsSpace
-		case r == '\'':
-			return clsApos
-		case r == ':':
-			return clsColon
-		case r == '$':
-			return clsDollar
-		}
-		return clsOther
-	case unicode.IsLetter(r), unicode.IsNumber(r):
-		return clsWord
-	case unicode.Is(unicode.M, r):
-		return clsMark
-	case isApostrophe(r):
-		return clsApos
-	case unicode.IsSpace(r):
-		return clsSpace
-	}
-	return clsOther
-}
-
-// isApostrophe reports whether r is one of the apostrophes headlines use:
-// straight, curly (right and left single quotation marks) and the modifier
-// letter.
-func isApostrophe(r rune) bool {
-	return r == '\'' || r == '\u2019' || r == '\u2018' || r == '\u02BC'
-}
+// maxCaseLetters is how many letters of a word token.upper describes.
+const maxCaseLetters = 64
 
 // tokState is the state of tokenize between characters.
 type tokState struct {
-	inWord   bool // inside a word
-	pendApos bool // an apostrophe follows the word so far; it joins the word only if a letter follows
-	upper    bool // the word so far could be a ticker code
-	prevWord bool // a word came before
-	wStart   int  // where the word starts in sc.words
-	cStart   int  // where the word starts in sc.codes
+	inWord   bool  // inside a word that is not plain
+	pendApos bool  // an apostrophe follows the word so far; it joins the word only if a letter follows
+	code     bool  // the word so far could be a ticker code
+	prevWord bool  // a word came before
+	prevCJK  bool  // the word before is a CJK character
+	pos      int32 // the number of words so far
+	wSep     uint8 // the token.sep of the word
+	wStart   int   // where the word starts in sc.words
+	letters  int   // letters and digits in the word so far, apostrophes not counted
+	apos     int   // apostrophes in the word so far
+	upper    uint64
 	// The separator since the last word: its length in runes, how many of
 	// them are colons and other non-space characters, and whether it ends
 	// with '$'.
@@ -96,46 +86,36 @@ type tokState struct {
 	lastDollar               bool
 }
 
-// tokenize appends the words of s to sc.toks, their folded forms to
-// sc.words and their codes to sc.codes, with ids from v (-1 if v is nil).
-// Text that is not ASCII is first put in Unicode compatibility
-// decomposition (NFKD), which maps full-width forms, ligatures and
-// non-breaking spaces to their plain forms and splits accents off letters.
+// tokenize appends the words of s to sc.toks, with ids from v. With v
+// nil, every word is kept with id -1; else only words that some pattern
+// uses and ticker codes after a '$' or a colon are (see keep). Text that is
+// not ASCII is first normalised (see normalize). s, or its normalised
+// form, stays in sc.text for the tokens to refer to.
 func (sc *scan) tokenize(s string, v *vocab) {
 	if !isASCII(s) {
-		sc.norm = sc.norm[:0]
-		sc.iter.InitString(norm.NFKD, s)
-		for !sc.iter.Done() {
-			sc.norm = append(sc.norm, sc.iter.Next()...)
-		}
-		// sc.norm is not written again before tokenize returns, and no
-		// part of s outlives this call: words and codes are copied.
-		s = unsafe.String(unsafe.SliceData(sc.norm), len(sc.norm))
+		s = sc.normalize(s)
 	}
+	sc.text, sc.capitals = s, capsUnknown
 	var st tokState
 	for i := 0; i < len(s); {
-		if isWordByte(s[i]) {
-			// The common case: a run of ASCII letters and digits.
-			sc.wordChar(&st)
+		b := s[i]
+		if !st.inWord {
 			j := i
-			for ; j < len(s) && isWordByte(s[j]); j++ {
-				b := s[j]
-				if st.upper {
-					if 'A' <= b && b <= 'Z' || b <= '9' && len(sc.codes) > st.cStart {
-						sc.codes = append(sc.codes, b)
-					} else {
-						st.upper = false
-					}
-				}
-				if 'A' <= b && b <= 'Z' {
-					b += 'a' - 'A'
-				}
-				sc.words = append(sc.words, b)
+			if b < utf8.RuneSelf {
+				j = sc.plainRun(&st, s, i, v)
+			} else {
+				j = sc.cjkRun(&st, s, i, v)
 			}
-			i = j
+			if j > i {
+				i = j
+				continue
+			}
+		}
+		if plainKinds[b] == plainWord {
+			i = sc.asciiRun(&st, s, i)
 			continue
 		}
-		r, w := rune(s[i]), 1
+		r, w := rune(b), 1
 		if r >= utf8.RuneSelf {
 			r, w = utf8.DecodeRuneInString(s[i:])
 		}
@@ -145,21 +125,35 @@ func (sc *scan) tokenize(s string, v *vocab) {
 				w, cls = n, c
 			}
 		}
-		i += w
 		switch cls {
 		case clsMark:
+			i += w
 			continue
 		case clsWord:
-			sc.wordChar(&st)
-			st.upper = false
+			i += w
+			sc.wordChar(&st, false)
+			st.code = false
+			if unicode.IsUpper(r) && st.letters < maxCaseLetters {
+				st.upper |= 1 << st.letters
+			}
+			st.letters++
 			sc.words = utf8.AppendRune(sc.words, unicode.ToLower(r))
+			continue
+		case clsCJK:
+			if st.inWord {
+				sc.endWord(&st, v)
+			}
+			sc.cjkWord(&st, s[i:i+w], v)
+			i += w
 			continue
 		case clsApos:
 			if st.inWord && !st.pendApos {
 				st.pendApos = true
+				i += w
 				continue
 			}
 		}
+		i += w
 		if st.inWord {
 			sc.endWord(&st, v)
 		}
@@ -178,18 +172,71 @@ func (sc *scan) tokenize(s string, v *vocab) {
 	}
 }
 
-// wordChar starts a word, or joins a pending apostrophe to the current one,
-// before a letter or digit is appended.
-func (sc *scan) wordChar(st *tokState) {
+// keep reports whether a word is kept in scan.toks: every word when there
+// is no vocabulary (compiling a phrase), else words some phrase uses and
+// ticker codes where a cashtag or an exchange form may have them.
+func keep(v *vocab, id int32, sep, flags uint8) bool {
+	return v == nil || id >= 0 || flags&tokCode != 0 && sep&(sepColon|sepCashtag) != 0
+}
+
+// newToken appends a zero token to sc.toks and returns it to be filled in
+// place: building a token on the stack and copying it in stalls on the
+// copy's wide loads of the narrow stores just made.
+func (sc *scan) newToken() *token {
+	sc.toks = append(sc.toks, token{})
+	return &sc.toks[len(sc.toks)-1]
+}
+
+// isCode reports whether the ASCII word w is capitals and digits.
+func isCode(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if 'a' <= w[i] && w[i] <= 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiRun appends the run of ASCII letters and digits at s[i:] to a word
+// that is not plain, and returns where the run ends.
+func (sc *scan) asciiRun(st *tokState, s string, i int) int {
+	sc.wordChar(st, 'A' <= s[i] && s[i] <= 'Z')
+	j := i
+	for ; j < len(s) && plainKinds[s[j]] == plainWord; j++ {
+		b := s[j]
+		switch {
+		case 'a' <= b && b <= 'z':
+			st.code = false
+		case 'A' <= b && b <= 'Z':
+			if st.letters < maxCaseLetters {
+				st.upper |= 1 << st.letters
+			}
+			b += 'a' - 'A'
+		}
+		sc.words = append(sc.words, b)
+		st.letters++
+	}
+	return j
+}
+
+// wordChar starts a word that is not plain, or joins a pending apostrophe
+// to the current one, before a letter or digit is appended. capital says
+// whether that letter is an ASCII capital, as a ticker code starts.
+func (sc *scan) wordChar(st *tokState, capital bool) {
 	if st.inWord {
 		if st.pendApos {
 			sc.words = append(sc.words, '\'')
-			st.pendApos, st.upper = false, false
+			st.pendApos, st.code = false, false
+			st.apos++
 		}
 		return
 	}
-	st.inWord, st.upper = true, true
-	st.wStart, st.cStart = len(sc.words), len(sc.codes)
+	st.inWord, st.code, st.wSep = true, capital, st.sep()
+	st.wStart, st.letters, st.apos, st.upper = len(sc.words), 0, 0, 0
+}
+
+// sep returns the token.sep flags of a word that starts now.
+func (st *tokState) sep() uint8 {
 	var sep uint8
 	if st.nColon == 1 && st.nOther == 0 {
 		sep |= sepColon
@@ -197,25 +244,48 @@ func (sc *scan) wordChar(st *tokState) {
 	if st.lastDollar && (st.sepRunes >= 2 || !st.prevWord) {
 		sep |= sepCashtag
 	}
-	sc.toks = append(sc.toks, token{sep: sep})
+	return sep
 }
 
-// endWord folds the current word and completes its token.
+// endWord folds the current word, which is not plain, and appends its
+// token.
 func (sc *scan) endWord(st *tokState, v *vocab) {
-	w := foldWord(sc.words[st.wStart:])
-	sc.words = sc.words[:st.wStart+len(w)]
-	t := &sc.toks[len(sc.toks)-1]
-	t.word = span{int32(st.wStart), int32(len(w))}
-	t.id = -1
-	if st.upper {
-		t.code = span{int32(st.cStart), int32(len(sc.codes) - st.cStart)}
+	raw := sc.words[st.wStart:]
+	var w []byte
+	if st.apos == 0 {
+		w = foldPlural(raw)
 	} else {
-		sc.codes = sc.codes[:st.cStart]
+		w = foldWord(raw)
+	}
+	id, flags := int32(-1), uint8(0)
+	if st.code {
+		flags = tokCode
 	}
 	if v != nil {
-		t.id = v.lookup(w)
+		id = v.lookup(unsafe.String(unsafe.SliceData(w), len(w)))
 	}
-	st.inWord, st.prevWord = false, true
+	if keep(v, id, st.wSep, flags) {
+		t := sc.newToken()
+		t.off, t.n, t.id, t.pos, t.sep, t.flags = int32(st.wStart), int32(len(w)), id, st.pos, st.wSep, flags
+		// The fold drops letters from the end only (and apostrophes, which
+		// are not counted): the first kept letters keep their case bits.
+		kept := st.letters - (len(raw) - len(w) - st.apos)
+		t.upper = st.upper
+		if kept < maxCaseLetters {
+			t.upper &= 1<<kept - 1
+		}
+		if st.code {
+			// A code is ASCII capitals and digits with no apostrophe, so
+			// the fold only shortened it: its lower-case form stays.
+			t.raw = int32(len(raw))
+		} else {
+			sc.words = sc.words[:st.wStart+len(w)]
+		}
+	} else {
+		sc.words = sc.words[:st.wStart]
+	}
+	st.pos++
+	st.inWord, st.prevWord, st.prevCJK = false, true, false
 	st.sepRunes, st.nColon, st.nOther, st.lastDollar = 0, 0, 0, false
 	if st.pendApos {
 		// The apostrophe turned out to close a quotation, not to join two
@@ -224,25 +294,39 @@ func (sc *scan) endWord(st *tokState, v *vocab) {
 	}
 }
 
-// isWordByte reports whether b is an ASCII letter or digit, testing bit b
-// of a 128-bit set held in two constants.
-func isWordByte(b byte) bool {
-	const (
-		digits  = 0x03FF000000000000 // bits '0'..'9' of the first 64
-		letters = 0x07FFFFFE07FFFFFE // bits 'A'..'Z' and 'a'..'z' of the next 64
-	)
-	switch {
-	case b < 64:
-		return digits>>b&1 != 0
-	case b < 128:
-		return letters>>(b-64)&1 != 0
+// cjkWord appends the CJK character c (its bytes) as a word of its own:
+// CJK text has no spaces between words, so a phrase may start and end at
+// any character. It is joined to a CJK character before it when only
+// white space separates them.
+func (sc *scan) cjkWord(st *tokState, c string, v *vocab) {
+	sep := st.sep()
+	if st.prevCJK && st.nColon == 0 && st.nOther == 0 {
+		sep |= sepJoined
 	}
-	return false
+	id := int32(-1)
+	if v != nil {
+		id = v.lookup(c)
+	}
+	if keep(v, id, sep, 0) {
+		t := sc.newToken()
+		t.off, t.n, t.id, t.pos, t.sep = int32(len(sc.words)), int32(len(c)), id, st.pos, sep
+		sc.words = append(sc.words, c...)
+	}
+	st.pos++
+	st.prevWord, st.prevCJK = true, true
+	st.sepRunes, st.nColon, st.nOther, st.lastDollar = 0, 0, 0, false
 }
 
-// isASCII reports whether s is plain ASCII, which needs no normalisation.
+// isASCII reports whether s is plain ASCII, which needs no normalisation,
+// eight bytes at a time.
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}
