@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/monitord/monitord/internal/feeds/match"
 	"github.com/monitord/monitord/internal/upstream"
 )
 
@@ -246,5 +248,56 @@ feeds:
 	}
 	if hl, _ := src.Health(); hl.LastError != upstream.ReasonParse || hl.Failures != 2 {
 		t.Errorf("health %+v, want two failures with reason parse", hl)
+	}
+}
+
+// TestMinistryNoticeMatchesChineseTerms follows a GBK list page of the
+// Ministry of Commerce from its fetch to a matched story: the page's
+// charset is detected, the headline is read whole from the link's title
+// attribute, and the Chinese terms match inside it, where no space sets
+// them apart.
+func TestMinistryNoticeMatchesChineseTerms(t *testing.T) {
+	h := newHarness(t)
+	head := strings.Replace(testConfigHead, `    any: ["rare earth", "rare earths",`, `    any: ["稀土", "rare earth", "rare earths",`, 1)
+	head = strings.Replace(head, "  critical_minerals:", "  china_controls:\n    any: [出口管制, 两用物项, 不可靠实体]\n  critical_minerals:", 1)
+	cfg, err := loadConfig(head + strings.ReplaceAll(`
+feeds:
+  - name: mofcom-policy
+    type: list_page
+    url: "{{srv}}/zcfb/index.html"
+    list_page:
+      item: "ul.txtList_01 li"
+      timezone: Asia/Shanghai
+`, "{{srv}}", h.server.srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := h.source(h.service(cfg), "mofcom-policy")
+	page := readTestdata(t, "listpage-mofcom-gbk.html")
+	html := map[string]string{"Content-Type": "text/html"}
+
+	// Primed on the page without its newest notice; "<li" can only begin
+	// at an ASCII byte of a GBK page.
+	first := bytes.Index(page, []byte("<li><a"))
+	second := bytes.Index(page[first+1:], []byte("<li><a")) + first + 1
+	older := append(append([]byte{}, page[:first]...), page[second:]...)
+	h.server.set("/zcfb/index.html", reply{body: older, header: html})
+	if got := h.poll(src); len(got) != 0 {
+		t.Fatalf("priming reported %q", titles(got))
+	}
+
+	h.clock.Advance(10 * time.Minute)
+	h.server.set("/zcfb/index.html", reply{body: page, header: html})
+	got := h.poll(src)
+	if len(got) != 1 {
+		t.Fatalf("got %d stories %q, want the new notice", len(got), titles(got))
+	}
+	s := got[0]
+	if want := "商务部 海关总署公告2026年第45号 关于对部分稀土永磁材料相关物项实施出口管制的决定"; s.Title != want {
+		t.Errorf("title %q, want %q", s.Title, want)
+	}
+	want := []match.GroupHit{{Name: "china_controls", Terms: []string{"出口管制"}}, {Name: "rare_earth", Terms: []string{"稀土"}}}
+	if diff := cmp.Diff(want, s.Match.Groups); diff != "" {
+		t.Errorf("groups (-want +got):\n%s", diff)
 	}
 }

@@ -164,6 +164,7 @@ func TestMatchShared(t *testing.T) {
 
 // TestMatchAllocs checks that Match allocates nothing for an item whose
 // shape (groups, terms, tickers) it has seen, in English or in Chinese.
+// It skips under the race detector; .ci/run runs it without.
 func TestMatchAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop scratch space")
