@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,15 +44,7 @@ func TestCrashLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the daemon for about a minute")
 	}
-	seed := time.Now().UnixNano()
-	if s := os.Getenv(envCrashSeed); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			t.Fatalf("%s: %v", envCrashSeed, err)
-		}
-		seed = n
-	}
-	t.Logf("seed %d (replay with %s=%d)", seed, envCrashSeed, seed)
+	seed := runSeed(t, envCrashSeed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 
 	const symbols, feeds, steps, minKills = 4, 3, 14, 20

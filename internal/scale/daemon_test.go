@@ -239,3 +239,20 @@ func (d *daemon) scrape() string {
 	}
 	return string(b)
 }
+
+// runSeed returns the seed of a randomised run: the one in the
+// environment variable env when set, to replay a run, else a new one. It
+// logs the seed and how to replay it.
+func runSeed(t *testing.T, env string) int64 {
+	t.Helper()
+	seed := time.Now().UnixNano()
+	if v := os.Getenv(env); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", env, err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d (replay with %s=%d)", seed, env, seed)
+	return seed
+}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,15 +119,7 @@ func TestLatency(t *testing.T) {
 // runLatency starts a daemon on three news hosts, publishes stories at
 // random times and measures when their webhooks arrive.
 func runLatency(t *testing.T, s latencySetup) {
-	seed := time.Now().UnixNano()
-	if v := os.Getenv(envLatencySeed); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			t.Fatalf("%s: %v", envLatencySeed, err)
-		}
-		seed = n
-	}
-	t.Logf("seed %d (replay with %s=%d)", seed, envLatencySeed, seed)
+	seed := runSeed(t, envLatencySeed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 
 	lw := newLatencyWorld(t, s)
